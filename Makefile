@@ -1,0 +1,53 @@
+# Sulh — `make run` sets up and serves the app; `make test` sets up and runs the tests.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app:create_app
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve test test-pg lint format translations compile bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+compile: $(VENV)/.installed ## compile the translation catalogs
+	$(BIN)/pybabel compile -d app/translations
+
+run: $(VENV)/.installed compile ## set up the embedded default and serve on http://127.0.0.1:5000
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+serve: $(VENV)/.installed compile ## serve with gunicorn and several workers (set DATABASE_URL etc.)
+	$(BIN)/flask db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py 'app:create_app()'
+
+test: $(VENV)/.installed compile lint ## run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+	$(BIN)/python -m pytest
+
+test-pg: $(VENV)/.installed compile ## run the suite against the local PostgreSQL
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed ## ruff
+	$(BIN)/ruff check app workflows tests config.py
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix app workflows tests config.py
+
+translations: $(VENV)/.installed ## extract strings and update the ar/fr catalogs
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location \
+		--sort-output --project=Sulh -o app/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

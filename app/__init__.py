@@ -1,0 +1,60 @@
+"""The Flask application factory: it only wires configuration, extensions, blueprints,
+error pages and commands. Nothing runs at import time."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+import config as config_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: object | str | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(config_module.INSTANCE_DIR),
+    )
+    if config is None or isinstance(config, str):
+        config = config_module.load(config)
+    app.config.from_object(config)
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic.runtime.plugins", "weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if app.config.get("ALLOW_DEMO_DATA"):
+        import email_validator
+
+        # The demo accounts live under the reserved .test domain (RFC 2606), which
+        # email-validator refuses outside its test environment.
+        email_validator.TEST_ENVIRONMENT = True
+
+    from app import cli, errors, web
+    from app.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale)
+    web.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    import workflows.procedures  # noqa: F401  (registers the procedures with the engine)
+    from app.auth.views import bp as auth_bp
+    from app.cases.views import bp as cases_bp
+    from app.decisions.views import bp as decisions_bp
+    from app.documents.views import bp as documents_bp
+    from app.filing.views import bp as filing_bp
+    from app.main.views import bp as main_bp
+    from app.manage.views import bp as manage_bp
+
+    for blueprint in (main_bp, auth_bp, filing_bp, cases_bp, documents_bp, decisions_bp,
+                      manage_bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,154 @@
+"""Forms for case actions. Each action the engine offers has a form built for the case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import Form, FormField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app import labels
+from app.extensions import db
+from app.models import Case, User
+from workflows.engine import Actor
+from workflows.procedures.roles import MEDIATOR, side_of
+
+
+class ConfirmForm(FlaskForm):
+    """Actions that need nothing but a deliberate click (and the CSRF token)."""
+
+
+class DeficiencyForm(FlaskForm):
+    notice = TextAreaField(
+        _l("What must be cured"), validators=[DataRequired(), Length(max=10000)],
+        description=_l("The claimant has 5 days to cure; otherwise the complaint is deemed "
+                       "withdrawn."))
+
+
+class ResponseForm(FlaskForm):
+    position = RadioField(_l("Your position"),
+                          choices=labels.options(labels.POSITION_LABELS.items()),
+                          validators=[DataRequired()])
+    statement = TextAreaField(_l("Your statement"),
+                              validators=[DataRequired(), Length(max=50000)],
+                              description=_l("Explain your position on the complaint."))
+    proposed_terms = TextAreaField(_l("Settlement terms you propose"),
+                                   validators=[Optional(), Length(max=20000)])
+
+    def validate_proposed_terms(self, field):
+        if self.position.data == "settle" and not (field.data or "").strip():
+            raise ValidationError(_l("Write the terms you propose."))
+
+
+class AppointForm(FlaskForm):
+    neutral_id = SelectField(_l("Neutral"), coerce=int, validators=[DataRequired()])
+
+
+class MessageForm(FlaskForm):
+    channel = SelectField(_l("To"), validators=[DataRequired()])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)])
+
+
+class SettlementForm(FlaskForm):
+    terms = TextAreaField(_l("Proposed settlement terms"),
+                          validators=[DataRequired(), Length(max=20000)],
+                          description=_l("Both parties must accept the same terms. Proposing "
+                                         "terms counts as your side's acceptance."))
+
+
+class SubmissionForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField(_l("Submission"), validators=[DataRequired(), Length(max=100000)])
+
+
+class OrderForm(Form):
+    granted = RadioField(_l("Decision"),
+                         choices=labels.options([("yes", _l("Granted")), ("no", _l("Denied"))]),
+                         validators=[Optional()])
+    text = TextAreaField(_l("Order"), validators=[Optional(), Length(max=10000)])
+
+
+class AwardForm(FlaskForm):
+    findings = TextAreaField(_l("Findings of fact"), validators=[Optional(), Length(max=100000)])
+    reasoning = TextAreaField(_l("Reasoning"), validators=[Optional(), Length(max=200000)])
+    costs = TextAreaField(_l("Costs"), validators=[Optional(), Length(max=10000)])
+
+
+def _neutrals() -> list[tuple[int, str]]:
+    users = db.session.scalars(select(User).where(User.is_neutral.is_(True), User.active.is_(True))
+                               .order_by(User.name))
+    return [(u.id, f"{u.name} ({labels.country_name(u.country)})" if u.country else u.name)
+            for u in users]
+
+
+def _appoint(case: Case, actor: Actor) -> AppointForm:
+    form = AppointForm()
+    form.neutral_id.choices = labels.options(_neutrals())
+    return form
+
+
+def _message(case: Case, actor: Actor) -> MessageForm:
+    form = MessageForm()
+    side = side_of(actor.roles)
+    channels = ["joint"]
+    if MEDIATOR in actor.roles:
+        channels += ["caucus:claimant", "caucus:respondent"]
+    elif side:
+        channels.append(f"caucus:{side}")
+    form.channel.choices = labels.options((c, labels.CHANNEL_LABELS[c]) for c in channels)
+    return form
+
+
+def _award(case: Case, actor: Actor) -> AwardForm:
+    """One order sub-form per remedy sought: the award must rule on each of them."""
+
+    class DraftForm(AwardForm):
+        pass
+
+    for remedy in case.remedies:
+        setattr(DraftForm, f"order_{remedy.id}", FormField(OrderForm, label=str(
+            labels.REMEDY_LABELS[remedy.kind])))
+    draft = case.award_draft
+    data = None
+    if request.method == "GET" and draft is not None:
+        data = {"findings": draft.findings, "reasoning": draft.reasoning, "costs": draft.costs}
+        for key, order in (draft.orders or {}).items():
+            granted = order.get("granted")
+            data[f"order_{key}"] = {"granted": None if granted is None else
+                                    ("yes" if granted else "no"), "text": order.get("text", "")}
+    return DraftForm(data=data)
+
+
+def award_orders(case: Case, form: AwardForm) -> dict[str, dict]:
+    orders = {}
+    for remedy in case.remedies:
+        sub = form[f"order_{remedy.id}"]
+        granted = sub.granted.data
+        orders[str(remedy.id)] = {"granted": None if granted not in ("yes", "no")
+                                  else granted == "yes", "text": sub.text.data or ""}
+    return orders
+
+
+def _simple(form_class: type[FlaskForm]) -> Callable[..., FlaskForm]:
+    return lambda case, actor: form_class()
+
+
+FORM_BUILDERS: dict[str, Callable[..., FlaskForm]] = {
+    "issue_deficiency": _simple(DeficiencyForm),
+    "respond": _simple(ResponseForm),
+    "appoint_mediator": _appoint,
+    "appoint_arbitrator": _appoint,
+    "send_message": _message,
+    "propose_settlement": _simple(SettlementForm),
+    "file_submission": _simple(SubmissionForm),
+    "draft_award": _award,
+}
+
+
+def form_for(action: str, case: Case, actor: Actor) -> FlaskForm:
+    builder = FORM_BUILDERS.get(action, _simple(ConfirmForm))
+    return builder(case, actor)

@@ -1,0 +1,37 @@
+"""What one user sees of a case: every list filtered by the visibility rules in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.cases.forms import form_for
+from app.models import Case, User
+from app.services.access import actor_for, can_see, case_roles, message_visibility
+from workflows.engine import available_actions, procedure_for
+
+
+def case_page(case: Case, user: User) -> dict[str, Any]:
+    roles = case_roles(case, user)
+    procedure = procedure_for(case)
+    actor = actor_for(case, user)
+    actions = available_actions(case, actor)
+    return {
+        "case": case,
+        "procedure": procedure,
+        "stage": procedure.stage(case.stage),
+        "roles": roles,
+        "actions": actions,
+        "message_form": (form_for("send_message", case, actor)
+                         if any(a.name == "send_message" for a in actions) else None),
+        "events": [e for e in case.events if can_see(e.visibility, roles)],
+        "messages": [m for m in case.messages
+                     if can_see(message_visibility(m.channel), roles)],
+        "offers": case.offers if can_see("mediation", roles) else [],
+        "current_offer": case.current_offer() if can_see("mediation", roles) else None,
+        "submissions": case.submissions,
+        "documents": [d for d in case.documents if can_see(d.scope, roles)],
+        "decisions": [d for d in case.decisions if d.status == "issued"],
+        "pending_decisions": [d for d in case.decisions if d.status != "issued"],
+        "deadlines": case.deadlines,
+        "participants": case.participants,
+    }

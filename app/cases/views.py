@@ -1,0 +1,59 @@
+"""The case page, the filing receipt and the one route through which every action passes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.cases import forms
+from app.cases.page import case_page
+from app.cases.service import take_action
+from app.services import jobs
+from app.services.access import actor_for, load_case
+from workflows.engine import ActionRefused, procedure_for, refusal
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@bp.get("/<number>")
+def show(number: str):
+    case = load_case(number)
+    return render_template("cases/show.html", **case_page(case, current_user))
+
+
+@bp.get("/<number>/receipt")
+def receipt(number: str):
+    case = load_case(number)
+    return render_template("cases/receipt.html", case=case,
+                           procedure=procedure_for(case))
+
+
+@bp.route("/<number>/actions/<name>", methods=["GET", "POST"])
+def action(number: str, name: str):
+    case = load_case(number)
+    actor = actor_for(case, current_user)
+    definition = procedure_for(case).action(name)
+    if definition is None:
+        abort(404)
+    if not (actor.roles & definition.roles):
+        return render_template("errors/error.html", status=403, title=_("Not allowed"),
+                               message=_("Your role in this case does not allow this action.")
+                               ), 403
+    reason = refusal(case, name, actor, {})
+    form = forms.form_for(name, case, actor)
+    if request.method == "POST" and reason is None and form.validate_on_submit():
+        data = dict(form.data)
+        if name == "draft_award":
+            data["orders"] = forms.award_orders(case, form)
+        try:
+            take_action(case, name, current_user, data)
+        except ActionRefused as refused:
+            reason = refused.reason
+        else:
+            jobs.commit()
+            flash(_(definition.done or definition.label), "success")
+            return redirect(url_for("cases.show", number=case.number))
+    status = 422 if request.method == "POST" else 200
+    return render_template("cases/action.html", case=case, action=definition, form=form,
+                           reason=reason), status

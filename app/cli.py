@@ -1,0 +1,69 @@
+"""Command-line tools: `flask demo seed`, `flask deadlines sweep`, `flask audit verify`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.extensions import db
+
+demo = AppGroup("demo", help="Demonstration data (embedded default only).")
+deadlines = AppGroup("deadlines", help="Time limits.")
+audit = AppGroup("audit", help="The audit trail.")
+
+
+@demo.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
+def demo_seed(if_empty: bool) -> None:
+    """Create the demo accounts and sample cases at every stage."""
+    from app.demo import seed
+    from app.models import User
+
+    if not current_app.config.get("ALLOW_DEMO_DATA"):
+        raise click.ClickException("demo data is only for the embedded default (SULH_ENV=embedded)")
+    if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+        click.echo("database already has users; demo data not seeded")
+        return
+    cases = seed()
+    click.echo(f"seeded {len(cases)} demo cases: " + ", ".join(cases))
+
+
+@deadlines.command("sweep")
+@click.option("--now", "as_of", type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d"]),
+              help="Sweep as if it were this UTC time (drills and tests).")
+def deadlines_sweep(as_of: datetime | None) -> None:
+    """Apply the expiry action of every deadline that has passed."""
+    from app.services.deadlines import sweep
+
+    result = sweep(as_of.replace(tzinfo=UTC) if as_of else None)
+    for number, action in result.applied:
+        click.echo(f"{number}: {action}")
+    click.echo(f"applied {len(result.applied)}, skipped {len(result.skipped)}")
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check every case's hash chain; exit 1 if an event was altered."""
+    from app.models import AuditEvent
+
+    broken = 0
+    previous: dict[int, str] = {}
+    for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.case_id,
+                                                                AuditEvent.seq)):
+        expected_prev = previous.get(event.case_id, "")
+        if event.prev_hash != expected_prev or event.compute_hash() != event.hash:
+            broken += 1
+            click.echo(f"case {event.case_id} event {event.seq}: chain broken")
+        previous[event.case_id] = event.hash
+    if broken:
+        raise click.ClickException(f"{broken} events fail verification")
+    click.echo(f"audit trail intact for {len(previous)} cases")
+
+
+def init_app(app: Flask) -> None:
+    for group in (demo, deadlines, audit):
+        app.cli.add_command(group)

@@ -1,0 +1,55 @@
+"""Downloading decisions, and the public authenticity check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.decisions.service import normalise_code
+from app.extensions import db
+from app.models import Decision
+from app.models.types import utcnow
+from app.services import jobs
+from app.services.access import actor_for, load_case
+from app.services.downloads import attachment
+from app.services.storage import get_storage
+from app.web import public
+
+bp = Blueprint("decisions", __name__)
+
+
+@bp.get("/cases/<number>/decisions/<int:decision_id>.pdf")
+def download(number: str, decision_id: int):
+    case = load_case(number)
+    decision = db.session.get(Decision, decision_id)
+    if decision is None or decision.case_id != case.id or decision.status != "issued":
+        abort(404)
+    case.record_event(action="download_decision", actor=actor_for(case, current_user),
+                      stage_from=case.stage, stage_to=case.stage,
+                      detail={"decision": decision.verification_code},
+                      visibility="institution", at=utcnow())
+    jobs.commit()
+    return attachment(get_storage().iter_chunks(decision.storage_key), decision.filename,
+                      "application/pdf", decision.size, inline=request.args.get("inline") == "1")
+
+
+@bp.get("/verify")
+@public
+def verify_form():
+    code = request.args.get("code", "").strip()
+    if code:
+        return redirect(url_for("decisions.verify", code=normalise_code(code)))
+    return render_template("decisions/verify_form.html")
+
+
+@bp.get("/verify/<code>")
+@public
+def verify(code: str):
+    decision = db.session.scalar(
+        select(Decision).where(Decision.verification_code == normalise_code(code),
+                               Decision.status == "issued"))
+    status = 200 if decision else 404
+    return render_template("decisions/verify.html", decision=decision, code=code), status
+
+

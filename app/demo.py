@@ -1,0 +1,167 @@
+"""Demo accounts and sample cases at every stage, made through the real services so the
+data is exactly what users would have produced (events, deadlines, emails, PDFs)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.auth.service import join_case
+from app.cases.service import take_action
+from app.extensions import db
+from app.filing import service as filing
+from app.models import Case, User
+from app.services import jobs
+
+PASSWORD = "sulh-demo-password"  # noqa: S105  (documented demo credential, embedded default only)
+
+ACCOUNTS = {
+    "claimant": ("claimant@demo.sulh.test", "Layla Haddad", "EG", "en", {}),
+    "respondent": ("respondent@demo.sulh.test", "Omar Farouk", "AE", "ar", {}),
+    "manager": ("manager@demo.sulh.test", "Samira Benali", "MA", "fr",
+                {"is_case_manager": True}),
+    "mediator": ("mediator@demo.sulh.test", "Dr. Karim Mansour", "JO", "en",
+                 {"is_neutral": True}),
+    "arbitrator": ("arbitrator@demo.sulh.test", "Prof. Aisha Rahman", "PK", "en",
+                   {"is_neutral": True}),
+}
+
+DISPUTES = [
+    # (claimant name, country, respondent name, country, right, infringement, language)
+    ("Nile Textiles S.A.E.", "EG", "Gulf Fashion Trading LLC", "AE",
+     ("trademark", "NILE COTTON", "EG-2019-118204", "Egyptian Trademark Office", "EG"),
+     "Counterfeit bed linen sold under the NILE COTTON mark.", "en"),
+    ("شركة الواحة للتمور", "SA", "Oasis Dates Online", "JO",
+     ("domain", "alwaha-dates.com", "", "ICANN-accredited registrar", "SA"),
+     "The domain name alwaha-dates.com imitates the claimant's mark.", "ar"),
+    ("Atlas Céramique SARL", "MA", "Medina Home Decor", "TN",
+     ("design", "Zellige Star tile design", "MA-D-2021-0442", "OMPIC", "MA"),
+     "Copies of the registered tile design offered on online marketplaces.", "fr"),
+    ("Lahore Software House (Pvt) Ltd", "PK", "Bengal Apps Ltd", "BD",
+     ("copyright", "LedgerPro accounting software", "", "", "PK"),
+     "Unlicensed copies of LedgerPro distributed as a mobile app.", "en"),
+    ("Anatolia Olive Oil A.Ş.", "TR", "Levant Gourmet SAL", "LB",
+     ("gi", "Ayvalık Olive Oil", "TR-GI-112", "Turkish Patent and Trademark Office", "TR"),
+     "Olive oil from elsewhere sold as Ayvalık Olive Oil.", "en"),
+]
+
+
+def _users() -> dict[str, User]:
+    users = {}
+    for key, (email, name, country, locale, flags) in ACCOUNTS.items():
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=name, country=country, locale=locale, **flags)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+        users[key] = user
+    db.session.flush()
+    return users
+
+
+def _draft(users: dict[str, User], index: int) -> Case:
+    claimant, c_country, respondent, r_country, right, infringement, lang = DISPUTES[
+        index % len(DISPUTES)]
+    user = users["claimant"]
+    case = filing.start_draft(user)
+    filing.save_claimant(case, {"capacity": "claimant", "name": claimant, "country": c_country,
+                                "address": "12 Corniche Street", "email": user.email,
+                                "counsel_name": "Hana Youssef", "counsel_firm": "Youssef & Co.",
+                                "counsel_email": "hana@youssef-law.example"}, user)
+    filing.save_respondent(case, {"name": respondent, "country": r_country,
+                                  "address": "Business Bay Tower 3",
+                                  "email": users["respondent"].email}, user)
+    kind, title, number, office, country = right
+    filing.add_right(case, {"kind": kind, "title": title, "registration_number": number,
+                            "office": office, "country": country, "owner": claimant}, user)
+    filing.save_infringement(case, {"description": infringement,
+                                    "locations": "https://marketplace.example/listing/123",
+                                    "since": date(2026, 1, 15)}, user)
+    remedies = {"cease_use": True, "cease_use_details": "Stop all use of the mark.",
+                "damages": True, "damages_amount": Decimal("25000"), "damages_currency": "USD"}
+    if kind == "domain":
+        remedies = {"domain_transfer": True, "domain_transfer_details": title}
+    filing.save_remedies(case, remedies, user)
+    filing.save_proceedings(case, {"language": lang, "mediation_days": "60"}, user)
+    return case
+
+
+def _act(case: Case, name: str, user: User, **data) -> None:
+    take_action(case, name, user, data)
+    jobs.commit()
+
+
+def seed() -> list[str]:
+    users = _users()
+    claimant, respondent = users["claimant"], users["respondent"]
+    manager, mediator, arbitrator = users["manager"], users["mediator"], users["arbitrator"]
+    made: list[Case] = []
+
+    def filed(index: int) -> Case:
+        case = _draft(users, index)
+        _act(case, "submit", claimant)
+        made.append(case)
+        return case
+
+    def served(index: int) -> Case:
+        case = filed(index)
+        _act(case, "accept_filing", manager)
+        join_case(case, respondent, "respondent")
+        jobs.commit()
+        return case
+
+    def in_mediation(index: int) -> Case:
+        case = served(index)
+        _act(case, "respond", respondent, position="contest",
+             statement="The respondent's products are genuine parallel imports.")
+        _act(case, "appoint_mediator", manager, neutral_id=mediator.id)
+        _act(case, "send_message", mediator, channel="joint",
+             body="Welcome to the mediation. Let us agree a timetable.")
+        return case
+
+    def in_arbitration(index: int) -> Case:
+        case = in_mediation(index)
+        _act(case, "end_mediation", mediator)
+        _act(case, "appoint_arbitrator", manager, neutral_id=arbitrator.id)
+        _act(case, "file_submission", claimant, title="Statement of claim",
+             body="The claimant relies on its registration and the test purchases.")
+        return case
+
+    draft = _draft(users, 0)
+    jobs.commit()
+    filed(1)
+    deficient = filed(2)
+    _act(deficient, "issue_deficiency", manager,
+         notice="Attach the registration certificate for the design.")
+    served(3)
+    mediation = in_mediation(4)
+    _act(mediation, "send_message", claimant, channel="caucus:claimant",
+         body="In confidence: we could accept a licence at 5 % royalties.")
+    _act(mediation, "propose_settlement", mediator,
+         terms="1. The respondent stops using the mark within 30 days.\n"
+               "2. The claimant grants a 2-year licence for remaining stock.")
+    in_arbitration(0)
+    deliberating = in_arbitration(1)
+    _act(deliberating, "close_proceedings", arbitrator)
+    awarded = in_arbitration(0)
+    _act(awarded, "close_proceedings", arbitrator)
+    orders = {str(r.id): {"granted": r.kind != "damages",
+                          "text": "Granted as sought." if r.kind != "damages"
+                          else "Denied: no loss was proven."} for r in awarded.remedies}
+    _act(awarded, "draft_award", arbitrator,
+         findings="The claimant owns the registered mark; the respondent sold counterfeit "
+                  "goods under an identical sign.",
+         reasoning="Use of an identical sign for identical goods without consent infringes "
+                   "the registered mark. No evidence of loss supports the damages claimed.",
+         costs="Each party bears its own costs; the respondent bears the Centre's fees.",
+         orders=orders)
+    _act(awarded, "issue_award", arbitrator)
+    withdrawn = filed(3)
+    _act(withdrawn, "withdraw", claimant)
+    settled = in_mediation(2)
+    _act(settled, "propose_settlement", respondent,
+         terms="The respondent withdraws the listings within 7 days and pays USD 3,000.")
+    _act(settled, "accept_settlement", claimant)
+    return [draft.reference] + [c.number for c in made if c.number]

@@ -1,0 +1,140 @@
+"""The multi-step complaint form. Each step saves, so a draft is never lost."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.cases.service import take_action
+from app.filing import forms, service
+from app.services import jobs
+from app.services.access import load_draft
+from workflows.engine import ActionRefused
+
+bp = Blueprint("filing", __name__, url_prefix="/file")
+
+STEPS = (
+    ("claimant", _l("Claimant")),
+    ("respondent", _l("Respondent")),
+    ("rights", _l("Rights")),
+    ("infringement", _l("Infringement")),
+    ("remedies", _l("Remedies")),
+    ("proceedings", _l("Proceedings")),
+    ("review", _l("Review and submit")),
+)
+STEP_KEYS = [key for key, _label in STEPS]
+
+
+def _next_step(step: str) -> str:
+    index = STEP_KEYS.index(step)
+    return STEP_KEYS[min(index + 1, len(STEP_KEYS) - 1)]
+
+
+@bp.post("/new")
+def new():
+    case = service.start_draft(current_user)
+    jobs.commit()
+    return redirect(url_for("filing.step", draft_id=case.id, step="claimant"))
+
+
+@bp.route("/<int:draft_id>/<step>", methods=["GET", "POST"])
+def step(draft_id: int, step: str):
+    case = load_draft(draft_id)
+    if step not in STEP_KEYS:
+        abort(404)
+    if step == "rights":
+        return _rights(case)
+    if step == "review":
+        return render_template("filing/review.html", case=case, steps=STEPS, step=step,
+                               problems=case.filing_problems())
+    form = _form_for(case, step)
+    if form.validate_on_submit():
+        SAVERS[step](case, form.data, current_user)
+        jobs.commit()
+        if "save_draft" in request.form:
+            flash(_("Draft saved."), "success")
+            return redirect(url_for("filing.step", draft_id=case.id, step=step))
+        return redirect(url_for("filing.step", draft_id=case.id, step=_next_step(step)))
+    status = 422 if form.errors else 200
+    return render_template(f"filing/{step}.html", case=case, form=form, steps=STEPS,
+                           step=step), status
+
+
+def _form_for(case, step: str):
+    if request.method == "POST":
+        return FORMS[step]()
+    if step in ("claimant", "respondent"):
+        party = case.party(step)
+        data = {"name": party.name, "country": party.country, "address": party.address,
+                "email": party.email}
+        if step == "claimant":
+            data.update(counsel_name=party.counsel_name, counsel_firm=party.counsel_firm,
+                        counsel_email=party.counsel_email,
+                        capacity="claimant_counsel" if any(
+                            p.role == "claimant_counsel" and p.user_id == current_user.id
+                            for p in case.participants) else "claimant")
+        return FORMS[step](data=data)
+    if step == "infringement":
+        return FORMS[step](data={"description": case.infringement_description,
+                                 "locations": case.infringement_locations,
+                                 "since": case.infringement_since})
+    if step == "remedies":
+        return FORMS[step](data=service.remedies_as_form_data(case))
+    return FORMS[step](data={"language": case.language,
+                             "mediation_days": str(case.mediation_days)})
+
+
+def _rights(case):
+    form = forms.RightForm()
+    if request.method == "POST":
+        if "remove" in request.form:
+            service.remove_right(case, int(request.form["remove"]), current_user)
+            jobs.commit()
+            flash(_("Right removed."), "success")
+            return redirect(url_for("filing.step", draft_id=case.id, step="rights"))
+        if "continue" in request.form and case.rights:
+            return redirect(url_for("filing.step", draft_id=case.id, step="infringement"))
+        if form.validate_on_submit():
+            service.add_right(case, form.data, current_user)
+            jobs.commit()
+            flash(_("Right added. Add another, or continue."), "success")
+            return redirect(url_for("filing.step", draft_id=case.id, step="rights"))
+        if "continue" in request.form:
+            form.title.errors = [*form.title.errors, _("Add at least one right.")]
+    status = 422 if form.errors else 200
+    return render_template("filing/rights.html", case=case, form=form, steps=STEPS,
+                           step="rights"), status
+
+
+@bp.post("/<int:draft_id>/submit")
+def submit(draft_id: int):
+    case = load_draft(draft_id)
+    action = "resubmit" if case.stage == "deficient" else "submit"
+    try:
+        take_action(case, action, current_user)
+    except ActionRefused as refused:
+        flash(_(refused.reason), "error")
+        return redirect(url_for("filing.step", draft_id=case.id, step="review"))
+    jobs.commit()
+    if action == "resubmit":
+        flash(_("The cured complaint was resubmitted for review."), "success")
+        return redirect(url_for("cases.show", number=case.number))
+    return redirect(url_for("cases.receipt", number=case.number))
+
+
+FORMS = {
+    "claimant": forms.ClaimantForm,
+    "respondent": forms.RespondentForm,
+    "infringement": forms.InfringementForm,
+    "remedies": forms.RemediesForm,
+    "proceedings": forms.ProceedingsForm,
+}
+SAVERS = {
+    "claimant": service.save_claimant,
+    "respondent": service.save_respondent,
+    "infringement": service.save_infringement,
+    "remedies": service.save_remedies,
+    "proceedings": service.save_proceedings,
+}

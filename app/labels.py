@@ -1,0 +1,82 @@
+"""Translated names for the codes stored in the database (kinds, positions, roles, countries)."""
+
+from __future__ import annotations
+
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
+
+IP_RIGHT_LABELS = {
+    "trademark": _l("Trademark"),
+    "copyright": _l("Copyright"),
+    "patent": _l("Patent"),
+    "design": _l("Industrial design"),
+    "gi": _l("Geographical indication"),
+    "domain": _l("Domain name"),
+}
+REMEDY_LABELS = {
+    "cease_use": _l("Cease use"),
+    "takedown": _l("Takedown of infringing listings or content"),
+    "domain_transfer": _l("Transfer of the domain name"),
+    "damages": _l("Damages"),
+    "licence": _l("Licence"),
+    "coexistence": _l("Coexistence terms"),
+    "other": _l("Other remedy"),
+}
+POSITION_LABELS = {
+    "consent": _l("Consents to the remedies sought"),
+    "contest": _l("Contests the complaint"),
+    "settle": _l("Proposes a settlement"),
+}
+ROLE_LABELS = {
+    "claimant": _l("Claimant"),
+    "claimant_counsel": _l("Counsel for the claimant"),
+    "respondent": _l("Respondent"),
+    "respondent_counsel": _l("Counsel for the respondent"),
+    "mediator": _l("Mediator"),
+    "arbitrator": _l("Arbitrator"),
+    "case_manager": _l("Case manager"),
+    "system": _l("Sulh (automatic)"),
+    "institution": _l("The Centre"),
+    "tribunal": _l("The tribunal"),
+}
+CHANNEL_LABELS = {
+    "joint": _l("Joint session (all parties and the mediator)"),
+    "caucus:claimant": _l("Private caucus: claimant side and mediator"),
+    "caucus:respondent": _l("Private caucus: respondent side and mediator"),
+}
+LANGUAGE_LABELS = {"en": "English", "ar": "العربية", "fr": "Français"}
+DECISION_LABELS = {"award": _l("Final award"), "settlement": _l("Settlement agreement")}
+SIDE_LABELS = {"claimant": _l("Claimant"), "respondent": _l("Respondent")}
+
+
+def countries(locale: str | None = None) -> list[tuple[str, str]]:
+    """(code, name) of every ISO 3166 country, sorted by name in the reader's language."""
+    loc = Locale.parse(locale or str(get_locale() or "en"))
+    items = [(code, name) for code, name in loc.territories.items()
+             if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "UN", "EZ", "QO"}]
+    return sorted(items, key=lambda item: item[1])
+
+
+def country_name(code: str | None, locale: str | None = None) -> str:
+    if not code:
+        return ""
+    loc = Locale.parse(locale or str(get_locale() or "en"))
+    return loc.territories.get(code.upper(), code)
+DEADLINE_STATUS_LABELS = {"open": _l("running"), "met": _l("met"), "expired": _l("expired")}
+# Events recorded outside the procedure's actions.
+EVENT_LABELS = {
+    "create_draft": _l("Draft started"),
+    "update_filing": _l("Complaint edited"),
+    "join": _l("Joined the case"),
+    "upload_document": _l("Document added"),
+    "download_document": _l("Document downloaded"),
+    "download_decision": _l("Decision downloaded"),
+    "decision_rendered": _l("Decision issued and sealed"),
+}
+
+
+def options(pairs) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(str(value), label) for value, label in pairs]

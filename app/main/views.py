@@ -1,0 +1,79 @@
+"""Landing page, the user's dashboard, the language switcher and the health check."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from app.extensions import db
+from app.models import Case
+from app.services.access import case_ids_visible_to
+from app.services.storage import get_storage
+from app.web import public
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("main/index.html")
+
+
+@bp.get("/dashboard")
+def dashboard():
+    query = select(Case).order_by(Case.last_activity_at.desc()).limit(100)
+    if not current_user.is_case_manager:
+        query = query.where(Case.id.in_(case_ids_visible_to(current_user)) |
+                            ((Case.filer_id == current_user.id) & (Case.stage == "draft")))
+    cases = db.session.scalars(query).all()
+    drafts = [c for c in cases if c.stage == "draft" and c.filer_id == current_user.id]
+    active = [c for c in cases if c.stage != "draft"]
+    return render_template("main/dashboard.html", drafts=drafts, cases=active)
+
+
+@bp.post("/language")
+@public
+def set_language():
+    lang = request.form.get("lang", "en")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    target = request.form.get("next") or url_for("main.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        get_storage().check()
+        checks["storage"] = "ok"
+    except Exception as exc:
+        checks["storage"] = f"error: {type(exc).__name__}"
+    in_process = current_app.config["JOBS_MODE"] == "inprocess"
+    checks["jobs"] = "ok (in-process)" if in_process else "unchecked"
+    healthy = all(v.startswith("ok") for v in checks.values())
+    return jsonify(status="ok" if healthy else "error", checks=checks), 200 if healthy else 503

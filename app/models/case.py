@@ -1,0 +1,332 @@
+"""The case aggregate: the dispute, its parties, the rights relied on and the remedies sought.
+
+`Case` satisfies `workflows.engine.CaseRecord`: the engine moves it, records its events and
+sets its deadlines; nothing else assigns `Case.stage`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.audit import AuditEvent
+from app.models.deadline import Deadline
+from app.models.types import UTCDateTime, utcnow
+from workflows import calendar
+
+if TYPE_CHECKING:
+    from app.models.decision import AwardDraft, Decision
+    from app.models.document import Document
+    from app.models.messaging import Message, SettlementOffer, Submission
+    from app.models.user import User
+
+IP_RIGHT_KINDS = ("trademark", "copyright", "patent", "design", "gi", "domain")
+REMEDY_KINDS = ("cease_use", "takedown", "domain_transfer", "damages", "licence",
+                "coexistence", "other")
+LANGUAGES = ("en", "ar", "fr")
+SIDES = ("claimant", "respondent")
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("mediation_days IN (60, 90)", name="mediation_days"),
+        CheckConstraint("language IN ('en', 'ar', 'fr')", name="language"),
+        Index("ix_cases_stage_submitted", "stage", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    procedure_key: Mapped[str] = mapped_column(String(40))
+    rules_version: Mapped[str] = mapped_column(String(60))
+    stage: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    mediation_days: Mapped[int] = mapped_column(Integer, default=60)
+    filer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+    infringement_description: Mapped[str] = mapped_column(Text, default="")
+    infringement_locations: Mapped[str] = mapped_column(Text, default="")
+    infringement_since: Mapped[date | None] = mapped_column(Date)
+    deficiency_notice: Mapped[str | None] = mapped_column(Text)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    commenced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    filer: Mapped[User] = relationship(foreign_keys=[filer_id])
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Party.side"
+    )
+    rights: Mapped[list[IPRight]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="IPRight.position"
+    )
+    remedies: Mapped[list[Remedy]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Remedy.id"
+    )
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="case", cascade="all, delete-orphan"
+    )
+    deadlines: Mapped[list[Deadline]] = relationship(order_by=Deadline.due_at, viewonly=False)
+    events: Mapped[list[AuditEvent]] = relationship(order_by=AuditEvent.seq, viewonly=False)
+    messages: Mapped[list[Message]] = relationship(order_by="Message.id", viewonly=False)
+    offers: Mapped[list[SettlementOffer]] = relationship(
+        order_by="SettlementOffer.id", viewonly=False
+    )
+    submissions: Mapped[list[Submission]] = relationship(
+        order_by="Submission.id", viewonly=False
+    )
+    documents: Mapped[list[Document]] = relationship(order_by="Document.id", viewonly=False)
+    decisions: Mapped[list[Decision]] = relationship(order_by="Decision.id", viewonly=False)
+    award_draft: Mapped[AwardDraft | None] = relationship(uselist=False, viewonly=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    # --- reading -----------------------------------------------------------------------
+    def party(self, side: str) -> Party | None:
+        return next((p for p in self.parties if p.side == side), None)
+
+    @property
+    def claimant(self) -> Party | None:
+        return self.party("claimant")
+
+    @property
+    def respondent(self) -> Party | None:
+        return self.party("respondent")
+
+    @property
+    def title(self) -> str:
+        claimant = self.claimant.name if self.claimant and self.claimant.name else "…"
+        respondent = self.respondent.name if self.respondent and self.respondent.name else "…"
+        return f"{claimant} v. {respondent}"
+
+    @property
+    def reference(self) -> str:
+        """The case number, or the draft reference before filing."""
+        return self.number or f"DRAFT-{self.id}"
+
+    def open_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines if d.status == "open"]
+
+    def open_deadline_due(self, key: str) -> datetime | None:
+        return next((d.due_at for d in self.open_deadlines() if d.key == key), None)
+
+    def users_with_role(self, *roles: str) -> list[User]:
+        return [p.user for p in self.participants if p.role in roles]
+
+    def filing_problems(self) -> list[str]:
+        """What is still missing before the complaint can be filed, by step."""
+        missing: list[str] = []
+        claimant, respondent = self.claimant, self.respondent
+        if not (claimant and claimant.name and claimant.country and claimant.email
+                and claimant.address):
+            missing.append("claimant")
+        if not (respondent and respondent.name and respondent.country and respondent.email
+                and respondent.address):
+            missing.append("respondent")
+        if not self.rights:
+            missing.append("rights")
+        if not self.infringement_description.strip():
+            missing.append("infringement")
+        if not self.remedies:
+            missing.append("remedies")
+        return missing
+
+    def current_offer(self) -> SettlementOffer | None:
+        return next((o for o in reversed(self.offers) if o.status == "open"), None)
+
+    def offer_awaiting(self, side: str) -> bool:
+        offer = self.current_offer()
+        return offer is not None and not offer.accepted_by(side)
+
+    def settlement_agreed(self) -> bool:
+        offer = self.current_offer()
+        return offer is not None and offer.accepted_by("claimant") and offer.accepted_by(
+            "respondent"
+        )
+
+    def award_draft_complete(self) -> bool:
+        draft = self.award_draft
+        return draft is not None and draft.is_complete({r.id for r in self.remedies})
+
+    # --- the engine's CaseRecord protocol ----------------------------------------------
+    def addressee_calendar(self, addressee: str) -> tuple[str, str]:
+        party = self.party(addressee.removesuffix("_counsel"))
+        country = (party.country if party and party.country
+                   else current_app.config["INSTITUTION_COUNTRY"])
+        return country, calendar.default_timezone(country)
+
+    def open_deadline(self, rule: Any, due: calendar.DueDate, *, at: datetime) -> None:
+        self.deadlines.append(
+            Deadline(
+                case_id=self.id,
+                key=rule.key,
+                label=rule.label,
+                addressee=rule.addressee,
+                on_expiry=rule.on_expiry,
+                source=rule.source,
+                due_date=due.due_date,
+                due_at=due.due_at,
+                basis=due.as_dict(),
+                status="open",
+                created_at=at,
+            )
+        )
+
+    def close_deadlines(self, *, outcome: str, at: datetime) -> None:
+        for deadline in self.open_deadlines():
+            deadline.status = "expired" if deadline.due_at <= at else "met"
+            deadline.outcome = outcome
+            deadline.closed_at = at
+
+    def record_event(
+        self,
+        *,
+        action: str,
+        actor: Any,
+        stage_from: str,
+        stage_to: str,
+        detail: Mapping[str, Any],
+        visibility: str,
+        at: datetime,
+    ) -> None:
+        """Append the next link of the case's hash-chained audit trail. Touching the case row
+        also bumps its version, so every action takes the optimistic lock."""
+        previous = self.events[-1].hash if self.events else ""
+        self.event_count = (self.event_count or 0) + 1
+        self.last_activity_at = at
+        event = AuditEvent(
+            case_id=self.id,
+            seq=self.event_count,
+            at=at,
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+            actor_roles=",".join(sorted(actor.roles)),
+            action=action,
+            stage_from=stage_from,
+            stage_to=stage_to,
+            detail=_plain(detail),
+            visibility=visibility,
+            prev_hash=previous,
+        )
+        event.hash = event.compute_hash()
+        self.events.append(event)
+
+
+class Party(db.Model):
+    """A side of the dispute as pleaded: who they are, not who signs in for them."""
+
+    __tablename__ = "parties"
+    __table_args__ = (
+        UniqueConstraint("case_id", "side", name="uq_parties_case_side"),
+        CheckConstraint("side IN ('claimant', 'respondent')", name="side"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    side: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    counsel_name: Mapped[str | None] = mapped_column(String(200))
+    counsel_firm: Mapped[str | None] = mapped_column(String(200))
+    counsel_email: Mapped[str | None] = mapped_column(String(254))
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+    @property
+    def counsel_line(self) -> str | None:
+        if not self.counsel_name:
+            return None
+        return ", ".join(x for x in (self.counsel_name, self.counsel_firm) if x)
+
+
+class IPRight(db.Model):
+    __tablename__ = "ip_rights"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('trademark', 'copyright', 'patent', 'design', 'gi', 'domain')", name="kind"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    registration_number: Mapped[str] = mapped_column(String(100), default="")
+    office: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+
+    case: Mapped[Case] = relationship(back_populates="rights")
+
+
+class Remedy(db.Model):
+    __tablename__ = "remedies"
+    __table_args__ = (
+        UniqueConstraint("case_id", "kind", name="uq_remedies_case_kind"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    details: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+
+    case: Mapped[Case] = relationship(back_populates="remedies")
+
+
+class Participant(db.Model):
+    """A user's role in one case: party, counsel or neutral. Access follows these rows."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("case_id", "user_id", "role", name="uq_participants_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="participants")
+    user: Mapped[User] = relationship()
+
+
+class CaseNumberCounter(db.Model):
+    """One row per year; numbers are handed out by an atomic UPDATE … RETURNING."""
+
+    __tablename__ = "case_number_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _plain(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """Audit details are stored as JSON: dates, decimals and the like become strings."""
+    return json.loads(json.dumps(dict(detail), default=str))
+

@@ -1,0 +1,1 @@
+"""Services used across areas: access rules, storage, PDF rendering, notifications, jobs."""

@@ -1,0 +1,85 @@
+"""Email through the outbox: rows written in the change's transaction, sent after commit.
+
+Each message is rendered in the recipient's language. Without MAIL_SERVER (the embedded
+default) messages stay in the outbox and are printed to the log; nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterable
+from email.message import EmailMessage
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from app.extensions import db
+from app.models import Case, OutboxEmail, User
+from app.models.types import utcnow
+from app.services import jobs
+from app.services.access import can_see, case_roles
+
+log = logging.getLogger("sulh.mail")
+
+
+def email(to: str, template: str, *, locale: str = "en", case: Case | None = None,
+          **context: object) -> OutboxEmail:
+    with force_locale(locale):
+        subject = render_template(f"email/{template}.txt", part="subject", case=case, **context)
+        body = render_template(f"email/{template}.txt", part="body", case=case, **context)
+    message = OutboxEmail(case_id=case.id if case else None, to_addr=to,
+                          subject=" ".join(subject.split()), body=body.strip() + "\n")
+    db.session.add(message)
+    db.session.flush()
+    jobs.defer(deliver, email_id=message.id)
+    return message
+
+
+def email_users(users: Iterable[User], template: str, *, case: Case | None = None,
+                **context: object) -> None:
+    seen: set[int] = set()
+    for user in users:
+        if user.id in seen:
+            continue
+        seen.add(user.id)
+        email(user.email, template, locale=user.locale, case=case, user=user, **context)
+
+
+def case_audience(case: Case, visibility: str = "participants",
+                  exclude: User | None = None) -> list[User]:
+    """The participants allowed to see something with this visibility."""
+    users = {p.user_id: p.user for p in case.participants}
+    return [u for u in users.values()
+            if (exclude is None or u.id != exclude.id) and can_see(visibility, case_roles(case, u))]
+
+
+def deliver(email_id: int) -> None:
+    message = db.session.get(OutboxEmail, email_id)
+    if message is None or message.sent_at is not None:
+        return  # idempotent: already sent, or rolled back
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        log.info("outbox #%s to %s: %s\n%s", message.id, message.to_addr, message.subject,
+                 message.body)
+        return
+    mail = EmailMessage()
+    mail["From"] = config["MAIL_DEFAULT_SENDER"]
+    mail["To"] = message.to_addr
+    mail["Subject"] = message.subject
+    mail.set_content(message.body)
+    message.attempts += 1
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(mail)
+    except (OSError, smtplib.SMTPException) as exc:
+        message.last_error = str(exc)
+        db.session.commit()
+        raise
+    message.sent_at = utcnow()
+    message.last_error = None
+    db.session.commit()

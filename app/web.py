@@ -1,0 +1,179 @@
+"""Request plumbing shared by every area: deny-by-default login, locale, template helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from app import labels
+from app.extensions import db, login_manager
+from workflows import calendar
+
+F = TypeVar("F", bound=Callable[..., Any])
+RTL_LANGUAGES = {"ar"}
+
+
+def public(view: F) -> F:
+    """Marks a view anyone may open without signing in. Every other view requires login."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def select_locale() -> str:
+    supported = ["en", "ar", "fr"]
+    chosen = session.get("lang")
+    if chosen in supported:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    return request.accept_languages.best_match(supported) or "en"
+
+
+def text_direction() -> str:
+    return "rtl" if str(get_locale()) in RTL_LANGUAGES else "ltr"
+
+
+def hijri(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, datetime) else value
+    return calendar.format_hijri(day, str(get_locale()))
+
+
+def init_app(app: Flask) -> None:
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.models import User
+
+        return db.session.get(User, int(user_id))
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @app.before_request
+    def require_login():
+        if request.endpoint is None:
+            return None  # 404 handled by Flask
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "is_public", False) or request.endpoint == "static":
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+    app.jinja_env.globals.update(
+        format_date=format_date,
+        format_datetime=format_datetime,
+        hijri=hijri,
+        text_direction=text_direction,
+        labels=labels,
+        current_locale=lambda: str(get_locale()),
+        format_decimal=format_decimal,
+        stage_name=stage_name,
+        stage_label=stage_label,
+        event_label=event_label,
+        deadline_status_label=deadline_status_label,
+        deadline_explanation=deadline_explanation,
+        document_kind_label=document_kind_label,
+        external_url=external_url,
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def page_globals():
+        return {"institution_name": app.config["INSTITUTION_NAME"], "g": g}
+
+
+def stage_name(case: Any, key: str) -> str:
+    from flask_babel import gettext
+
+    from workflows.engine import procedure_for
+
+    try:
+        return gettext(procedure_for(case).stage(key).label)
+    except Exception:
+        return key
+
+
+def stage_label(case: Any) -> str:
+    return stage_name(case, case.stage)
+
+
+def event_label(case: Any, event: Any) -> str:
+    from flask_babel import gettext
+
+    from workflows.engine import procedure_for
+
+    action = procedure_for(case).action(event.action)
+    if action is not None:
+        return gettext(action.done or action.label)
+    label = labels.EVENT_LABELS.get(event.action)
+    return str(label) if label else event.action
+
+
+def deadline_status_label(status: str) -> str:
+    return str(labels.DEADLINE_STATUS_LABELS.get(status, status))
+
+
+def document_kind_label(kind: str) -> str:
+    from app.documents.forms import DOCUMENT_KIND_LABELS
+
+    return str(DOCUMENT_KIND_LABELS.get(kind, kind))
+
+
+def deadline_explanation(deadline: Any) -> str:
+    """How the due date was reached, in the reader's language, from the stored basis."""
+    from flask_babel import gettext, ngettext
+
+    basis = deadline.basis or {}
+    if "trigger" not in basis:
+        return ""
+    trigger = date.fromisoformat(basis["trigger"])
+    nominal = date.fromisoformat(basis["nominal_end"])
+    due = date.fromisoformat(basis["due_date"])
+    country = labels.country_name(basis["country"])
+    values = {"country": country,
+              "trigger": format_date(trigger, "long"),
+              "event": gettext(basis.get("trigger_label") or ""),
+              "nominal": format_date(nominal, "full"), "due": format_date(due, "full")}
+    days = int(basis["days"])
+    if basis.get("business"):
+        text = ngettext("%(num)s business day in %(country)s, counted from %(event)s on "
+                        "%(trigger)s.", "%(num)s business days in %(country)s, counted from "
+                        "%(event)s on %(trigger)s.", days, **values)
+    else:
+        text = ngettext("%(num)s day counted from %(event)s on %(trigger)s.",
+                        "%(num)s days counted from %(event)s on %(trigger)s.", days, **values)
+    if nominal != due:
+        text += " " + gettext("The period would have ended on %(nominal)s, which is not a "
+                              "business day in %(country)s, so it ends on the next business "
+                              "day, %(due)s.", **values)
+    return text
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for emails and PDFs, built from BASE_URL, so it works in jobs and
+    commands as well as in requests."""
+    from flask import current_app
+
+    anchor = values.pop("_anchor", None)
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    url = current_app.config["BASE_URL"].rstrip("/") + path
+    return f"{url}#{anchor}" if anchor else url

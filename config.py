@@ -1,0 +1,151 @@
+"""Configuration, read from the environment.
+
+Three profiles share one code path: the embedded default (SQLite, a local directory, jobs run
+in-process, demo data allowed), production (PostgreSQL, Redis, a real secret) and tests.
+`SULH_ENV` picks the profile; everything else comes from environment variables so that
+containers and CI configure the same build differently.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("SULH_INSTANCE", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _embedded_secret() -> str:
+    """A per-installation random key kept under instance/, so sessions survive restarts
+    without anyone having to invent a secret for a local trial run."""
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(key)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return key
+
+
+class Config:
+    ENV_NAME = "base"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    WTF_CSRF_TIME_LIMIT = None  # a long filing session must not lose its work to a token expiry
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    MAX_CONTENT_LENGTH = int(os.environ.get("SULH_MAX_UPLOAD_MB", "50")) * 1024 * 1024
+
+    LANGUAGES = ("en", "ar", "fr")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+
+    INSTITUTION_NAME = os.environ.get(
+        "SULH_INSTITUTION_NAME", "Sulh — Regional IP Dispute Resolution Centre"
+    )
+    INSTITUTION_COUNTRY = os.environ.get("SULH_INSTITUTION_COUNTRY", "EG")
+    INSTITUTION_SEAT = os.environ.get("SULH_SEAT", "Cairo")
+    BASE_URL = os.environ.get("SULH_BASE_URL", "http://127.0.0.1:5000")
+
+    STORAGE_URL = os.environ.get("STORAGE_URL", f"file://{INSTANCE_DIR / 'storage'}")
+    JOBS_MODE = os.environ.get("SULH_JOBS", "inprocess")
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Sulh <no-reply@sulh.example>")
+
+    INVITATION_DAYS = 30
+    ALLOW_DEMO_DATA = False
+
+
+class EmbeddedConfig(Config):
+    """`make run`: everything on this machine, nothing to install but Python."""
+
+    ENV_NAME = "embedded"
+    ALLOW_DEMO_DATA = True
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _embedded_secret()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'sulh.db'}"
+        )
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    JOBS_MODE = os.environ.get("SULH_JOBS", "rq")
+
+    def __init__(self) -> None:
+        secret = os.environ.get("SECRET_KEY", "")
+        if len(secret) < 32 or secret in {"change-me", "dev", "secret"}:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        url = os.environ.get("DATABASE_URL")
+        if not url:
+            raise RuntimeError("DATABASE_URL must be set in production")
+        self.SECRET_KEY = secret
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(url)
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production-use-0123456789"  # noqa: S105
+    WTF_CSRF_ENABLED = False
+    ALLOW_DEMO_DATA = True
+    BASE_URL = "http://localhost"
+
+    def __init__(self) -> None:
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        )
+        if self.SQLALCHEMY_DATABASE_URI == "sqlite://":
+            from sqlalchemy.pool import StaticPool
+
+            # One in-memory database shared by every connection of the test app.
+            self.SQLALCHEMY_ENGINE_OPTIONS = {
+                "poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the `postgres://` and `postgresql://` forms hosting providers hand out, and use
+    psycopg 3, the driver we pin."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+PROFILES = {
+    "embedded": EmbeddedConfig,
+    "production": ProductionConfig,
+    "test": TestConfig,
+}
+
+
+def load(name: str | None = None) -> Config:
+    name = name or os.environ.get("SULH_ENV", "embedded")
+    try:
+        return PROFILES[name]()
+    except KeyError:
+        raise RuntimeError(f"unknown SULH_ENV {name!r}; use one of {sorted(PROFILES)}") from None

@@ -1,0 +1,125 @@
+"""Fixtures: an app per test with a clean database (in-memory SQLite by default, PostgreSQL when
+TEST_DATABASE_URL is set), a client per user, and helpers that read like what a user does."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+import config
+from app import create_app
+from app.extensions import db
+from app.models import OutboxEmail, User
+
+ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres", "postgresql"))
+PASSWORD = "correct horse battery"
+_schema_ready = False
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production. Flask reuses an app
+    context that is already pushed (the test's), which would share `g` — and with it the
+    signed-in user and the locale — between requests of different users."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # streamed bodies finish inside that context
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(tmp_path) -> Iterator[Flask]:
+    global _schema_ready
+    settings = config.TestConfig()
+    settings.STORAGE_URL = f"file://{tmp_path / 'storage'}"
+    app = create_app(settings)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        if ON_POSTGRES:
+            if not _schema_ready:
+                db.drop_all()
+                db.create_all()
+                _schema_ready = True
+            else:
+                tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+                db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                db.session.commit()
+        else:
+            db.create_all()
+        yield app
+        db.session.remove()
+        if not ON_POSTGRES:
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class People:
+    """Users by role, each with their own signed-in client."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.clients: dict[str, FlaskClient] = {}
+
+    def make(self, key: str, *, name: str | None = None, email: str | None = None,
+             locale: str = "en", country: str = "EG", **flags) -> User:
+        user = User(email=email or f"{key}@example.test", name=name or key.title(),
+                    locale=locale, country=country, **flags)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def client(self, key: str) -> FlaskClient:
+        if key not in self.clients:
+            user = db.session.scalar(db.select(User).where(User.email == f"{key}@example.test"))
+            if user is None:
+                flags = {"manager": {"is_case_manager": True},
+                         "mediator": {"is_neutral": True},
+                         "arbitrator": {"is_neutral": True}}.get(key, {})
+                user = self.make(key, **flags)
+            c = self.app.test_client()
+            login(c, user.email)
+            self.clients[key] = c
+        return self.clients[key]
+
+    def user(self, key: str) -> User:
+        self.client(key)
+        return db.session.scalar(db.select(User).where(User.email == f"{key}@example.test"))
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD):
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def people(app) -> People:
+    return People(app)
+
+
+def outbox_to(address: str) -> list[OutboxEmail]:
+    return list(db.session.scalars(
+        db.select(OutboxEmail).where(OutboxEmail.to_addr == address).order_by(OutboxEmail.id)))
+
+
+def link_in(body: str, path_prefix: str) -> str:
+    match = re.search(rf"https?://[^\s]+({re.escape(path_prefix)}[^\s]+)", body)
+    assert match, body
+    return match.group(1)

@@ -1,0 +1,59 @@
+"""`flask demo seed`: the accounts the README promises, and cases at every stage."""
+
+from __future__ import annotations
+
+import pytest
+
+import config
+from app import create_app
+from app.demo import ACCOUNTS, PASSWORD
+from app.extensions import db
+from app.models import Case, Decision, User
+from tests.conftest import login
+
+
+def test_demo_seed_creates_the_documented_accounts_and_cases(app, runner):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    emails = {u.email for u in db.session.scalars(db.select(User))}
+    assert {email for email, *_ in ACCOUNTS.values()} <= emails
+    stages = set(db.session.scalars(db.select(Case.stage)))
+    assert {"draft", "review", "deficient", "response", "mediation", "arbitration",
+            "deliberation", "awarded", "settled", "withdrawn"} <= stages
+    claimant = db.session.scalar(db.select(User).where(User.email == "claimant@demo.sulh.test"))
+    awarded = db.session.scalar(db.select(Case).where(Case.stage == "awarded"))
+    assert awarded.filer_id == claimant.id
+    award = db.session.scalar(db.select(Decision).where(Decision.case_id == awarded.id))
+    assert award.status == "issued"
+    # the demo claimant signs in with the README's password and downloads the award
+    client = app.test_client()
+    login(client, "claimant@demo.sulh.test", PASSWORD)
+    response = client.get(f"/cases/{awarded.number}/decisions/{award.id}.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    # seeding again with --if-empty changes nothing
+    again = runner.invoke(args=["demo", "seed", "--if-empty"])
+    assert "not seeded" in again.output
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == len(emails)
+
+
+def test_demo_data_is_refused_outside_the_embedded_default(app, runner):
+    app.config["ALLOW_DEMO_DATA"] = False
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code != 0
+    assert "embedded" in result.output
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+
+
+def test_production_refuses_to_start_without_a_real_secret(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1/test")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production")
+    monkeypatch.setenv("SECRET_KEY", "change-me")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    production = create_app("production")
+    assert production.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert production.config["ALLOW_DEMO_DATA"] is False
+    assert isinstance(config.load("test"), config.TestConfig)

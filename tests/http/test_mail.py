@@ -1,0 +1,68 @@
+"""Email: kept in the outbox without SMTP; delivered to a real SMTP server when configured."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from app.extensions import db
+from app.models import OutboxEmail
+from tests.http.filing_steps import file_complaint
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def test_without_smtp_mail_stays_in_the_outbox_and_is_logged(app, people, caplog):
+    caplog.set_level("INFO", logger="sulh.mail")
+    number = file_complaint(people.client("claimant"))
+    receipt = db.session.scalar(db.select(OutboxEmail).where(
+        OutboxEmail.to_addr == "claimant@example.test"))
+    assert number in receipt.subject
+    assert receipt.sent_at is None
+    assert any(number in record.getMessage() for record in caplog.records)
+
+
+def test_with_smtp_configured_mail_is_delivered(app, people, smtp_server):
+    inbox, port = smtp_server
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+    number = file_complaint(people.client("claimant"))
+    assert any("claimant@example.test" in rcpt and number.encode() in content
+               for _sender, rcpt, content in inbox.messages)
+    db.session.expire_all()
+    receipt = db.session.scalar(db.select(OutboxEmail).where(
+        OutboxEmail.to_addr == "claimant@example.test"))
+    assert receipt.sent_at is not None and receipt.attempts == 1
+
+
+def test_a_failed_delivery_is_recorded_and_the_filing_still_stands(app, people):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=dead_port, MAIL_USE_TLS=False)
+    number = file_complaint(people.client("claimant"))
+    db.session.expire_all()
+    receipt = db.session.scalar(db.select(OutboxEmail).where(
+        OutboxEmail.to_addr == "claimant@example.test"))
+    assert receipt.sent_at is None and receipt.attempts == 1 and receipt.last_error
+    assert number.startswith("SULH-")

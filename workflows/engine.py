@@ -1,0 +1,344 @@
+"""The procedure engine: the only way a case changes stage.
+
+A procedure is declarative data (stages, actions, deadlines). `perform()` checks that the actor
+holds a role the action names, that the case is in a stage the action names and that the guard
+passes; it then moves the case, closes and opens deadlines and appends exactly one audit event, all
+on the case object the caller passes, inside the caller's transaction. The engine knows no procedure
+by name and nothing about the database: the app's `Case` satisfies `CaseRecord`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from workflows import calendar
+
+
+def N_(text: str) -> str:
+    """Marks a string for translation without translating it: the app translates at display
+    time in the reader's language, so the definitions stay free of Flask-Babel."""
+    return text
+
+
+SYSTEM = "system"  # the role of the deadline sweep and of automatic follow-on actions
+INSTITUTION = "institution"  # addressee of deadlines the Centre itself must meet
+
+
+class CaseRecord(Protocol):
+    """What the engine needs from a case."""
+
+    procedure_key: str
+    rules_version: str
+    stage: str
+
+    def record_event(
+        self,
+        *,
+        action: str,
+        actor: Actor,
+        stage_from: str,
+        stage_to: str,
+        detail: Mapping[str, Any],
+        visibility: str,
+        at: datetime,
+    ) -> None: ...
+
+    def open_deadline(self, rule: DeadlineRule, due: calendar.DueDate, *, at: datetime) -> None: ...
+
+    def close_deadlines(self, *, outcome: str, at: datetime) -> None: ...
+
+    def addressee_calendar(self, addressee: str) -> tuple[str, str]:
+        """(country code, IANA time zone) whose business days govern a deadline."""
+        ...
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, with the roles they hold *in this case* (claimant, mediator, case_manager...)."""
+
+    user_id: int | None
+    name: str
+    roles: frozenset[str]
+
+    @classmethod
+    def of(cls, user_id: int | None, name: str, roles: Iterable[str]) -> Actor:
+        return cls(user_id=user_id, name=name, roles=frozenset(roles))
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(user_id=None, name="Sulh", roles=frozenset({SYSTEM}))
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """A time limit a stage starts: N days after the day the case enters the stage."""
+
+    key: str
+    label: str
+    days: int
+    addressee: str  # a role (claimant, respondent, ...) or INSTITUTION / tribunal
+    on_expiry: str  # the action the sweep performs as SYSTEM when it passes
+    business: bool = False
+    source: str = ""  # the rule that sets it, shown to users
+    days_from: str | None = None  # case attribute overriding `days` (a period chosen at filing)
+    trigger: str = N_("the start of this stage")  # the event the period runs from
+
+
+Guard = Callable[[Any, "Actor", Mapping[str, Any]], str | None]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    roles: frozenset[str]
+    stages: frozenset[str]
+    target: str | None = None  # None: the case stays where it is
+    guard: Guard | None = None  # returns a reason the action is refused, or None
+    visibility: str = "participants"  # who may read the audit event (see app.models.audit)
+    confirm: str = ""  # a sentence shown before the user commits to the action
+    primary: bool = False  # shown as the main call to action on the case page
+    done: str = ""  # how the timeline reports it ("Complaint submitted"); defaults to label
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    label: str
+    description: str = ""
+    deadline: DeadlineRule | None = None
+    terminal: bool = False
+
+
+@dataclass(frozen=True)
+class Procedure:
+    key: str
+    version: str
+    title: str
+    summary: str
+    initial: str
+    stages: tuple[Stage, ...]
+    actions: tuple[Action, ...]
+    _stage_index: dict[str, Stage] = field(init=False, repr=False, compare=False)
+    _action_index: dict[str, Action] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_stage_index", {s.key: s for s in self.stages})
+        object.__setattr__(self, "_action_index", {a.name: a for a in self.actions})
+        problems = self.check()
+        if problems:
+            raise DefinitionError(f"{self.key}/{self.version}: " + "; ".join(problems))
+
+    @property
+    def rules_version(self) -> str:
+        return f"{self.key}/{self.version}"
+
+    def stage(self, key: str) -> Stage:
+        try:
+            return self._stage_index[key]
+        except KeyError:
+            raise DefinitionError(f"{self.rules_version} has no stage {key!r}") from None
+
+    def action(self, name: str) -> Action | None:
+        return self._action_index.get(name)
+
+    def actions_in(self, stage: str) -> list[Action]:
+        return [a for a in self.actions if stage in a.stages]
+
+    def check(self) -> list[str]:
+        """A definition checks itself when it is built, so a broken procedure never loads:
+        unknown stages, terminal stages with actions, deadlines without an expiry action,
+        stages nothing leads to."""
+        problems: list[str] = []
+        keys = {s.key for s in self.stages}
+        if len(keys) != len(self.stages):
+            problems.append("duplicate stage keys")
+        if len({a.name for a in self.actions}) != len(self.actions):
+            problems.append("duplicate action names")
+        if self.initial not in keys:
+            problems.append(f"initial stage {self.initial!r} is not defined")
+        for action in self.actions:
+            unknown = (action.stages | {action.target or next(iter(action.stages), "")}) - keys
+            if unknown:
+                problems.append(f"action {action.name} names unknown stages {sorted(unknown)}")
+            if not action.roles:
+                problems.append(f"action {action.name} names no role")
+        for stage in self.stages:
+            acts = [a for a in self.actions if stage.key in a.stages]
+            if stage.terminal and acts:
+                problems.append(f"terminal stage {stage.key} offers actions")
+            if not stage.terminal and not acts:
+                problems.append(f"stage {stage.key} has no way forward")
+            if stage.deadline:
+                expiry = self._action_index.get(stage.deadline.on_expiry)
+                if expiry is None or stage.key not in expiry.stages or SYSTEM not in expiry.roles:
+                    problems.append(
+                        f"deadline {stage.deadline.key} needs a system action "
+                        f"{stage.deadline.on_expiry!r} in stage {stage.key}"
+                    )
+        reachable = {self.initial}
+        frontier = [self.initial]
+        while frontier:
+            here = frontier.pop()
+            for action in self.actions:
+                if here in action.stages and action.target and action.target not in reachable:
+                    reachable.add(action.target)
+                    frontier.append(action.target)
+        unreachable = keys - reachable
+        if unreachable:
+            problems.append(f"unreachable stages {sorted(unreachable)}")
+        return problems
+
+
+class DefinitionError(Exception):
+    """A procedure definition contradicts itself."""
+
+
+class ActionRefused(Exception):
+    """The action may not be taken now; `reason` is a plain-language sentence for the user."""
+
+    def __init__(self, reason: str, *, code: str = "refused") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    stage_from: str
+    stage_to: str
+    deadline: calendar.DueDate | None
+
+
+_REGISTRY: dict[str, Procedure] = {}
+
+
+def register(procedure: Procedure) -> Procedure:
+    _REGISTRY[procedure.rules_version] = procedure
+    return procedure
+
+
+def procedure_for(case: Any) -> Procedure:
+    """The procedure a case was filed under: the rules in force at filing govern it for life."""
+    try:
+        return _REGISTRY[case.rules_version]
+    except KeyError:
+        raise DefinitionError(f"no procedure registered for {case.rules_version!r}") from None
+
+
+def procedures() -> list[Procedure]:
+    return list(_REGISTRY.values())
+
+
+def current(key: str) -> Procedure:
+    """The newest registered version of a procedure, for new filings."""
+    candidates = [p for p in _REGISTRY.values() if p.key == key]
+    if not candidates:
+        raise DefinitionError(f"no procedure {key!r}")
+    return max(candidates, key=lambda p: p.version)
+
+
+def refusal(
+    case: CaseRecord, action_name: str, actor: Actor, data: Mapping[str, Any]
+) -> str | None:
+    """Why `actor` may not take `action_name` now, or None when they may."""
+    procedure = procedure_for(case)
+    action = procedure.action(action_name)
+    if action is None:
+        return N_("This action does not exist in this procedure.")
+    if case.stage not in action.stages:
+        return N_("This action is not available at the current stage of the case.")
+    if not (actor.roles & action.roles):
+        return N_("Your role in this case does not allow this action.")
+    if action.guard is not None:
+        return action.guard(case, actor, data)
+    return None
+
+
+def available_actions(case: CaseRecord, actor: Actor) -> list[Action]:
+    """The actions `actor` may take now, in definition order (system-only actions excluded)."""
+    procedure = procedure_for(case)
+    return [
+        a
+        for a in procedure.actions_in(case.stage)
+        if a.roles & actor.roles - {SYSTEM} and refusal(case, a.name, actor, {}) is None
+    ]
+
+
+def perform(
+    case: CaseRecord,
+    action_name: str,
+    actor: Actor,
+    data: Mapping[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+    detail: Mapping[str, Any] | None = None,
+    visibility: str | None = None,
+) -> Transition:
+    """Take one action: check, move, set deadlines, record. Raises ActionRefused."""
+    data = data or {}
+    now = now or datetime.now(UTC)
+    reason = refusal(case, action_name, actor, data)
+    if reason is not None:
+        raise ActionRefused(reason)
+    procedure = procedure_for(case)
+    action = procedure.action(action_name)
+    assert action is not None  # refusal() checked it
+    stage_from = case.stage
+    stage_to = action.target or stage_from
+    due = None
+    event_detail = dict(detail or {})
+    if stage_to != stage_from:
+        case.close_deadlines(outcome=action.name, at=now)
+        case.stage = stage_to
+        rule = procedure.stage(stage_to).deadline
+        if rule is not None:
+            due = compute_deadline(case, rule, now)
+            case.open_deadline(rule, due, at=now)
+            event_detail["deadline"] = {"key": rule.key, "due_date": due.due_date.isoformat()}
+    case.record_event(
+        action=action.name,
+        actor=actor,
+        stage_from=stage_from,
+        stage_to=stage_to,
+        detail=event_detail,
+        visibility=visibility or action.visibility,
+        at=now,
+    )
+    return Transition(action=action, stage_from=stage_from, stage_to=stage_to, deadline=due)
+
+
+def compute_deadline(case: CaseRecord, rule: DeadlineRule, now: datetime) -> calendar.DueDate:
+    """The due date in the addressee's calendar: the period starts the day after `now` in
+    the addressee's time zone (WIPO Arbitration Rules art. 4)."""
+    country, tz = case.addressee_calendar(rule.addressee)
+    days = int(getattr(case, rule.days_from)) if rule.days_from else rule.days
+    trigger = _local_date(now, tz)
+    return calendar.compute_due(
+        trigger, days, country=country, business=rule.business, tz=tz, trigger_label=rule.trigger
+    )
+
+
+def _local_date(moment: datetime, tz: str) -> date:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
+def roles_named(procedure: Procedure) -> set[str]:
+    names: set[str] = set()
+    for action in procedure.actions:
+        names |= action.roles
+    return names
+
+
+def describe(procedure: Procedure) -> Iterable[tuple[str, str, str, str]]:
+    """The definition as rows (stage, action, roles, leads to) for the rules page and docs."""
+    for stage in procedure.stages:
+        for action in procedure.actions_in(stage.key):
+            roles = ", ".join(sorted(action.roles))
+            yield stage.key, action.name, roles, action.target or stage.key
