@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
@@ -12,7 +14,8 @@ from app.extensions import db
 from tests.conftest import ON_POSTGRES
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_SCRATCH = "sulh_migrations_check"
+# A scratch database named after the test database, so parallel suites do not collide.
+PG_SCRATCH = os.environ.get("TEST_DATABASE_URL", "").rsplit("/", 1)[-1] + "_migrations"
 
 
 def _scratch_url(tmp_path) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Case, Deadline, Decision
+from workflows.engine import procedures
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -33,5 +35,7 @@ def queue():
         select(Deadline).where(Deadline.status == "expired").order_by(Deadline.due_at.desc())
         .limit(20)).all()
     failed = db.session.scalars(select(Decision).where(Decision.status == "failed")).all()
+    stage_titles = {s.key: gettext(s.label) for p in procedures() for s in p.stages}
     return render_template("manage/queue.html", queue=queue, cases=cases, counts=counts,
-                           stage=stage, overdue=overdue, failed=failed)
+                           stage=stage, overdue=overdue, failed=failed,
+                           stage_titles=stage_titles)
