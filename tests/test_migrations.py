@@ -29,11 +29,15 @@ def _scratch_url(tmp_path) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_SCRATCH}"
 
 
-def test_migrations_build_the_models_and_roll_back(tmp_path):
+def _scratch_app(tmp_path):
     settings = config.TestConfig()
     settings.SQLALCHEMY_DATABASE_URI = _scratch_url(tmp_path)
     settings.SQLALCHEMY_ENGINE_OPTIONS = {}
-    app = create_app(settings)
+    return create_app(settings)
+
+
+def test_migrations_build_the_models_and_roll_back(tmp_path):
+    app = _scratch_app(tmp_path)
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
@@ -52,10 +56,7 @@ def test_migrations_build_the_models_and_roll_back(tmp_path):
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="checks a PostgreSQL-only constraint behaviour")
 def test_named_constraints_exist_on_postgres(tmp_path):
-    settings = config.TestConfig()
-    settings.SQLALCHEMY_DATABASE_URI = _scratch_url(tmp_path)
-    settings.SQLALCHEMY_ENGINE_OPTIONS = {}
-    app = create_app(settings)
+    app = _scratch_app(tmp_path)
     with app.app_context():
         upgrade()
         checks = {c["name"] for c in inspect(db.engine).get_check_constraints("cases")}
