@@ -85,3 +85,14 @@ def test_withdrawal_by_the_claimant_is_final(app, people):
     count = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "withdraw"))
     assert count == 1
+
+
+def test_mediation_period_running_out_sends_the_case_to_arbitration(app, people, runner):
+    from tests.http.test_lifecycle import into_mediation
+
+    number = into_mediation(app, people)
+    assert "applied 0" in sweep_after(runner, 30)
+    output = sweep_after(runner, 65)
+    assert f"{number}: end_mediation" in output
+    assert case(number).stage == "arbitrator_appointment"
+    assert case(number).events[-1].actor_name == "Sulh"
