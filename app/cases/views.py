@@ -11,6 +11,7 @@ from app.cases.page import case_page
 from app.cases.service import take_action
 from app.services import jobs
 from app.services.access import actor_for, load_case
+from app.services.locking import expect_version
 from workflows.engine import ActionRefused, procedure_for, refusal
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -43,6 +44,8 @@ def action(number: str, name: str):
     reason = refusal(case, name, actor, {})
     form = forms.form_for(name, case, actor)
     if request.method == "POST" and reason is None and form.validate_on_submit():
+        # The page the user acted on showed this version; if the case moved on since, 409.
+        expect_version(case, request.form.get("expected_version"))
         data = dict(form.data)
         if name == "draft_award":
             data["orders"] = forms.award_orders(case, form)

@@ -59,3 +59,10 @@ def sweep(now: datetime | None = None) -> SweepResult:
             result.skipped.append((number, reason))
             log.info("sweep skipped %s on %s: %s", deadline.on_expiry, number, reason)
     return result
+
+
+def sweep_job() -> None:
+    """The periodic job (`flask jobs scheduler`): sweep what is due now."""
+    result = sweep()
+    if result.applied or result.skipped:
+        log.info("sweep applied %s, skipped %s", len(result.applied), len(result.skipped))
