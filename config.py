@@ -71,6 +71,7 @@ class Config:
     # failure is recorded for the case managers. The same policy in-process and on RQ.
     JOBS_RETRY_INTERVALS = _ints("SULH_JOB_RETRY_INTERVALS", "10,60,300")
     JOBS_TIMEOUT = int(os.environ.get("SULH_JOB_TIMEOUT", "300"))
+    JOBS_QUEUE = os.environ.get("SULH_JOB_QUEUE", "sulh")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
@@ -80,6 +81,7 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Sulh <no-reply@sulh.example>")
 
     INVITATION_DAYS = 30
+    REMINDER_DAYS = int(os.environ.get("SULH_REMINDER_DAYS", "3"))  # remind this long before
     ALLOW_DEMO_DATA = False
 
 
@@ -127,6 +129,7 @@ class TestConfig(Config):
     JOBS_MODE = "inprocess"
     JOBS_RETRY_INTERVALS = (0, 0, 0)
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+    JOBS_QUEUE = f"sulh-test-{os.getpid()}"  # test runs side by side never share a queue
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(

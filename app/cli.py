@@ -38,13 +38,16 @@ def demo_seed(if_empty: bool) -> None:
 @click.option("--now", "as_of", type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d"]),
               help="Sweep as if it were this UTC time (drills and tests).")
 def deadlines_sweep(as_of: datetime | None) -> None:
-    """Apply the expiry action of every deadline that has passed."""
-    from app.services.deadlines import sweep
+    """Apply the expiry action of every deadline that has passed; remind those near."""
+    from app.services.deadlines import send_reminders, sweep
 
-    result = sweep(as_of.replace(tzinfo=UTC) if as_of else None)
+    now = as_of.replace(tzinfo=UTC) if as_of else None
+    result = sweep(now)
     for number, action in result.applied:
         click.echo(f"{number}: {action}")
-    click.echo(f"applied {len(result.applied)}, skipped {len(result.skipped)}")
+    reminded = send_reminders(now)
+    click.echo(f"applied {len(result.applied)}, skipped {len(result.skipped)}, "
+               f"reminded {reminded}")
 
 
 @audit.command("verify")

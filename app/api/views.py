@@ -58,8 +58,8 @@ def authenticate():
 @bp.errorhandler(StaleDataError)
 def conflict(exc):
     db.session.rollback()
-    current = None
-    if request.view_args and "number" in request.view_args:
+    current = getattr(exc, "current_version", None)
+    if current is None and request.view_args and "number" in request.view_args:
         current = db.session.scalar(select(Case.version).where(
             Case.number == request.view_args["number"]))
     return error(409, "conflict",

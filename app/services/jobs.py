@@ -30,7 +30,6 @@ from app.extensions import db
 
 log = logging.getLogger(__name__)
 _KEY = "sulh_pending_jobs"
-QUEUE = "sulh"
 SWEEP_JOB = "app.services.deadlines.sweep_job"
 _worker_app: Flask | None = None
 
@@ -169,7 +168,8 @@ def redis_connection(app: Flask | None = None):
 def queue(app: Flask | None = None):
     from rq import Queue
 
-    return Queue(QUEUE, connection=redis_connection(app))
+    app = app or current_app
+    return Queue(app.config["JOBS_QUEUE"], connection=redis_connection(app))
 
 
 def enqueue(name: str, kwargs: dict[str, Any], *, failure_id: int | None = None):
@@ -225,8 +225,9 @@ def run_scheduler(app: Flask, *, every: int = 60) -> None:
         from rq.cron import CronScheduler
 
         scheduler = CronScheduler(connection=redis_connection(app))
-        scheduler.register(execute, QUEUE, args=(SWEEP_JOB, {}), interval=every,
-                           job_timeout=app.config["JOBS_TIMEOUT"])
+        # ttl: a sweep still queued after a few periods is dropped (a newer one is behind it).
+        scheduler.register(execute, app.config["JOBS_QUEUE"], args=(SWEEP_JOB, {}),
+                           interval=every, job_timeout=app.config["JOBS_TIMEOUT"], ttl=every * 5)
         scheduler.start()
         return
     while True:  # pragma: no cover - a daemon loop

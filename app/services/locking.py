@@ -18,6 +18,10 @@ from app.models import Case
 class CaseChanged(StaleDataError):
     """The client acted on a version of the case that is no longer current."""
 
+    def __init__(self, message: str, current_version: int) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+
 
 def parse_version(value: object) -> int | None:
     """`7`, `"7"`, an ETag `"\\"7\\""` or `W/"7"`; anything else (or nothing) is None."""
@@ -34,4 +38,5 @@ def parse_version(value: object) -> int | None:
 def expect_version(case: Case, expected: object) -> None:
     version = parse_version(expected)
     if version is not None and version != case.version:
-        raise CaseChanged(f"case {case.reference} is at version {case.version}, not {version}")
+        raise CaseChanged(f"case {case.reference} is at version {case.version}, not {version}",
+                          case.version)

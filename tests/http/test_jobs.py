@@ -1,6 +1,7 @@
 """Background jobs: retried with backoff, applied once, and visible to case managers when they
 keep failing. Every test runs twice: with the in-process runner (the embedded default) and with
-a real RQ worker on the Redis of this machine (database 1, flushed before each test)."""
+a real RQ worker on the Redis of this machine (database 1; a queue of this test run's own,
+emptied before and after each test)."""
 
 from __future__ import annotations
 
@@ -76,17 +77,24 @@ def runner_mode(request, app):
     mode = request.param
     app.config["JOBS_MODE"] = mode
     if mode == "rq":
-        from redis import Redis
-
-        redis = Redis.from_url(app.config["REDIS_URL"])
         try:
-            redis.ping()
+            jobs.redis_connection(app).ping()
         except OSError as exc:  # pragma: no cover - CI runs Redis
             pytest.skip(f"Redis not reachable at {app.config['REDIS_URL']}: {exc}")
-        redis.flushdb()  # database 1 is the tests' own
+        clear_queue(app)
     yield Runner(app, mode)
     if mode == "rq":
-        jobs.redis_connection(app).flushdb()
+        clear_queue(app)
+
+
+def clear_queue(app) -> None:
+    """This run's queue only (TestConfig names it per process), with its jobs' records."""
+    queue = jobs.queue(app)
+    queue.empty()
+    for registry in (queue.failed_job_registry, queue.finished_job_registry,
+                     queue.scheduled_job_registry):
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
 
 
 def test_email_failing_twice_is_retried_and_delivered_once(app, people, runner_mode):
