@@ -15,6 +15,7 @@ from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
@@ -41,7 +42,7 @@ def authenticate():
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _sep, token = header.partition(" ")
-        row = db.session.scalar(select(ApiToken).where(
+        row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user)).where(
             ApiToken.token_hash == ApiToken.hash_token(token.strip()),
             ApiToken.revoked_at.is_(None))) if scheme.lower() == "bearer" else None
         if row is None:

@@ -218,17 +218,23 @@ def run_worker(app: Flask, *, burst: bool = False) -> bool:
     return worker.work(burst=burst, with_scheduler=True)
 
 
-def run_scheduler(app: Flask, *, every: int = 60) -> None:
-    """`flask jobs scheduler`: enqueue the deadline sweep every `every` seconds — with RQ's
-    own cron scheduler when jobs go through Redis, else a plain loop running it in-process."""
-    if app.config["JOBS_MODE"] == "rq":
-        from rq.cron import CronScheduler
+def cron_scheduler(app: Flask, *, every: int = 60):
+    """RQ's cron scheduler with the periodic jobs: the deadline sweep (expiries, then
+    reminders) every `every` seconds."""
+    from rq.cron import CronScheduler
 
-        scheduler = CronScheduler(connection=redis_connection(app))
-        # ttl: a sweep still queued after a few periods is dropped (a newer one is behind it).
-        scheduler.register(execute, app.config["JOBS_QUEUE"], args=(SWEEP_JOB, {}),
-                           interval=every, job_timeout=app.config["JOBS_TIMEOUT"], ttl=every * 5)
-        scheduler.start()
+    scheduler = CronScheduler(connection=redis_connection(app))
+    # ttl: a sweep still queued after a few periods is dropped (a newer one is behind it).
+    scheduler.register(execute, app.config["JOBS_QUEUE"], args=(SWEEP_JOB, {}),
+                       interval=every, job_timeout=app.config["JOBS_TIMEOUT"], ttl=every * 5)
+    return scheduler
+
+
+def run_scheduler(app: Flask, *, every: int = 60) -> None:
+    """`flask jobs scheduler`: enqueue the periodic jobs — with RQ's own cron scheduler when
+    jobs go through Redis, else a plain loop running them in-process."""
+    if app.config["JOBS_MODE"] == "rq":
+        cron_scheduler(app, every=every).start()
         return
     while True:  # pragma: no cover - a daemon loop
         run_inprocess(SWEEP_JOB, {})

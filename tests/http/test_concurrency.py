@@ -58,7 +58,7 @@ def test_every_kind_of_change_bumps_the_case_version(app, people):
     assert case(number).version > before  # an action (one bump per flush that touched it)
 
 
-def test_a_stale_page_gets_the_case_changed_page(app, people):
+def test_acting_on_a_stale_page_is_refused_and_the_form_kept_for_review(app, people):
     number = into_mediation(app, people)
     claimant = people.client("claimant")
     seen = case(number).version
@@ -68,10 +68,18 @@ def test_a_stale_page_gets_the_case_changed_page(app, people):
         {"channel": "joint", "body": "Please both send your proposals.", "expected_version": seen})
     response = claimant.post(f"/cases/{number}/actions/send_message", data={
         "channel": "joint", "body": "Here is ours.", "expected_version": seen})
+    page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert CHANGED in response.get_data(as_text=True)
-    assert f'href="/cases/{number}"' in response.get_data(as_text=True)  # back to review it
+    assert CHANGED in page
+    assert "Here is ours." in page  # nothing typed is lost
+    assert f'href="/cases/{number}"' in page  # the case, to review what changed
     assert "Here is ours." not in [m.body for m in case(number).messages]
+    # Having reviewed it, the claimant sends again from that page: it now carries the new version.
+    now = case(number).version
+    assert f'name="expected_version" value="{now}"' in page
+    act(claimant, number, "send_message",
+        {"channel": "joint", "body": "Here is ours.", "expected_version": now})
+    assert [m.body for m in case(number).messages].count("Here is ours.") == 1
 
 
 def test_api_reads_a_case_with_its_version(app, people):
@@ -194,3 +202,42 @@ def test_32_people_racing_the_same_action_exactly_one_wins_each_round(app, peopl
     assert final.event_count == len(seqs)
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and "intact" in result.output, result.output
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL's row locks (run in the PG pass)")
+def test_people_racing_through_the_web_form_one_wins_the_others_get_the_409_page(app, people):
+    number = into_mediation(app, people)
+    keys = ("claimant", "respondent", "mediator")
+    cookies = {k: people.client(k).get_cookie("session").value for k in keys}
+    threads_n, rounds = 8, 5
+    barrier = threading.Barrier(threads_n)
+    outcomes: list[Counter] = [Counter() for _ in range(rounds)]
+    errors: list[BaseException] = []
+    seen: dict[str, int] = {}
+
+    def racer(i: int) -> None:
+        client = app.test_client()
+        client.set_cookie("session", cookies[keys[i % len(keys)]])
+        try:
+            for r in range(rounds):
+                if i == 0:
+                    with app.app_context():
+                        seen["v"] = case(number).version
+                barrier.wait()
+                response = client.post(f"/cases/{number}/actions/send_message", data={
+                    "channel": "joint", "body": f"web {r} {i}", "expected_version": seen["v"]})
+                outcomes[r][response.status_code] += 1
+                if response.status_code == 409:
+                    assert CHANGED in response.get_data(as_text=True)
+                barrier.wait()
+        except BaseException as exc:
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=racer, args=(i,)) for i in range(threads_n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    assert outcomes == [Counter({302: 1, 409: threads_n - 1})] * rounds

@@ -194,3 +194,18 @@ def test_deadline_sweep_runs_as_a_job(app, people, runner_mode):
     assert db.session.get(Deadline, deadline.id).status == "expired"
     assert swept.stage != "response"
     assert swept.events[-1].action == deadline.on_expiry
+
+
+@pytest.mark.parametrize("runner_mode", ["rq"], indirect=True)  # in-process: a plain loop
+def test_the_scheduler_enqueues_the_sweep_for_the_workers(app, people, runner_mode):
+    number, _respondent = served_case(app, people)
+    deadline = db.session.scalar(db.select(Deadline).where(
+        Deadline.case_id == case(number).id, Deadline.status == "open"))
+    deadline.due_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    scheduler = jobs.cron_scheduler(app, every=60)
+    queued = jobs.queue(app).count
+    assert [job.func_name for job in scheduler.enqueue_jobs()] == ["app.services.jobs.execute"]
+    assert jobs.queue(app).count == queued + 1
+    runner_mode.work()
+    assert db.session.get(Deadline, deadline.id).status == "expired"
