@@ -241,3 +241,20 @@ def test_people_racing_through_the_web_form_one_wins_the_others_get_the_409_page
         t.join()
     assert not errors, errors[:3]
     assert outcomes == [Counter({302: 1, 409: threads_n - 1})] * rounds
+
+
+def test_an_api_token_issued_on_the_command_line_works_until_revoked(app, people, runner):
+    number = into_mediation(app, people)
+    people.user("claimant")
+    result = runner.invoke(args=["api", "token", "claimant@example.test", "--name", "scripts"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get(f"/api/v1/cases/{number}", headers=headers).status_code == 200
+    row = db.session.scalar(db.select(ApiToken).where(ApiToken.name == "scripts"))
+    assert row.token_hash != token and token not in row.token_hash  # only the hash is kept
+    from app.models.types import utcnow
+
+    row.revoked_at = utcnow()
+    db.session.commit()
+    assert app.test_client().get(f"/api/v1/cases/{number}", headers=headers).status_code == 401

@@ -117,7 +117,7 @@ def test_email_failing_twice_is_retried_and_delivered_once(app, people, runner_m
 
 
 def test_email_that_keeps_failing_is_shown_to_case_managers_and_can_be_retried(
-        app, people, runner_mode):
+        app, people, runner_mode, runner):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False)
     manager = people.client("manager")
     file_complaint(people.client("claimant"))
@@ -134,6 +134,8 @@ def test_email_that_keeps_failing_is_shown_to_case_managers_and_can_be_retried(
     assert "Background jobs failing" in manager.get("/manage/").get_data(as_text=True)
     page = manager.get("/manage/jobs").get_data(as_text=True)
     assert f"email_id={row.id}" in page and "ConnectionRefusedError" in page
+    listed = runner.invoke(args=["jobs", "failures"]).output
+    assert f"#{failure.id} failed app.services.notify.deliver" in listed
     # Parties never see it.
     assert people.client("claimant").get("/manage/jobs").status_code == 404
 
@@ -209,3 +211,8 @@ def test_the_scheduler_enqueues_the_sweep_for_the_workers(app, people, runner_mo
     assert jobs.queue(app).count == queued + 1
     runner_mode.work()
     assert db.session.get(Deadline, deadline.id).status == "expired"
+
+
+def test_the_worker_command_refuses_to_start_when_jobs_run_in_process(app, runner):
+    result = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert result.exit_code != 0 and "SULH_JOBS=rq" in result.output
