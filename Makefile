@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-pg lint format translations compile bench clean
+.PHONY: help run serve worker scheduler test test-pg lint format translations compile bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -30,6 +30,12 @@ run: $(VENV)/.installed compile ## set up the embedded default and serve on http
 serve: $(VENV)/.installed compile ## serve with gunicorn and several workers (set DATABASE_URL etc.)
 	$(BIN)/flask db upgrade
 	$(BIN)/gunicorn -c gunicorn.conf.py 'app:create_app()'
+
+worker: $(VENV)/.installed compile ## run a background-job worker (SULH_JOBS=rq, REDIS_URL)
+	$(BIN)/flask jobs worker
+
+scheduler: $(VENV)/.installed ## enqueue the deadline sweep and reminders every minute
+	$(BIN)/flask jobs scheduler
 
 test: $(VENV)/.installed compile lint ## run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest

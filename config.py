@@ -23,6 +23,10 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _ints(name: str, default: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in os.environ.get(name, default).split(",") if x.strip())
+
+
 def _embedded_secret() -> str:
     """A per-installation random key kept under instance/, so sessions survive restarts
     without anyone having to invent a secret for a local trial run."""
@@ -63,6 +67,11 @@ class Config:
     STORAGE_URL = os.environ.get("STORAGE_URL", f"file://{INSTANCE_DIR / 'storage'}")
     JOBS_MODE = os.environ.get("SULH_JOBS", "inprocess")
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # Seconds to wait before each retry of a failed job (as many retries as waits), then the
+    # failure is recorded for the case managers. The same policy in-process and on RQ.
+    JOBS_RETRY_INTERVALS = _ints("SULH_JOB_RETRY_INTERVALS", "10,60,300")
+    JOBS_TIMEOUT = int(os.environ.get("SULH_JOB_TIMEOUT", "300"))
+    JOBS_QUEUE = os.environ.get("SULH_JOB_QUEUE", "sulh")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
@@ -72,6 +81,7 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Sulh <no-reply@sulh.example>")
 
     INVITATION_DAYS = 30
+    REMINDER_DAYS = int(os.environ.get("SULH_REMINDER_DAYS", "3"))  # remind this long before
     ALLOW_DEMO_DATA = False
 
 
@@ -80,6 +90,8 @@ class EmbeddedConfig(Config):
 
     ENV_NAME = "embedded"
     ALLOW_DEMO_DATA = True
+    # In-process jobs wait in the request that ran them: keep the waits short.
+    JOBS_RETRY_INTERVALS = _ints("SULH_JOB_RETRY_INTERVALS", "1,2,4")
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _embedded_secret()
@@ -114,6 +126,10 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     ALLOW_DEMO_DATA = True
     BASE_URL = "http://localhost"
+    JOBS_MODE = "inprocess"
+    JOBS_RETRY_INTERVALS = (0, 0, 0)
+    REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+    JOBS_QUEUE = f"sulh-test-{os.getpid()}"  # test runs side by side never share a queue
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(

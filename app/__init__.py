@@ -46,6 +46,7 @@ def create_app(config: object | str | None = None) -> Flask:
     cli.init_app(app)
 
     import workflows.procedures  # noqa: F401  (registers the procedures with the engine)
+    from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.cases.views import bp as cases_bp
     from app.decisions.views import bp as decisions_bp
@@ -55,6 +56,6 @@ def create_app(config: object | str | None = None) -> Flask:
     from app.manage.views import bp as manage_bp
 
     for blueprint in (main_bp, auth_bp, filing_bp, cases_bp, documents_bp, decisions_bp,
-                      manage_bp):
+                      manage_bp, api_bp):
         app.register_blueprint(blueprint)
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -11,9 +11,9 @@ from app.extensions import db
 
 
 def init_app(app: Flask) -> None:
-    def page(status: int, title: str, message: str):
+    def page(status: int, title: str, message: str, **extra):
         return render_template("errors/error.html", status=status, title=title,
-                               message=message), status
+                               message=message, **extra), status
 
     @app.errorhandler(400)
     def bad_request(error):
@@ -42,9 +42,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(StaleDataError)
     def conflict(error):
         db.session.rollback()
+        number = (request.view_args or {}).get("number")
         return page(409, _("The case changed"),
                     _("This case changed while you were working — please review it and try "
-                      "again."))
+                      "again."),
+                    review_url=url_for("cases.show", number=number) if number else None)
 
     @app.errorhandler(500)
     def server_error(error):

@@ -62,6 +62,8 @@ def init_app(app: Flask) -> None:
         view = app.view_functions.get(request.endpoint)
         if getattr(view, "is_public", False) or request.endpoint == "static":
             return None
+        if request.blueprint == "api":
+            return None  # the API signs in by token or session itself, and answers 401 in JSON
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return None

@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.cases import forms
 from app.cases.page import case_page
 from app.cases.service import take_action
+from app.extensions import db
 from app.services import jobs
 from app.services.access import actor_for, load_case
+from app.services.locking import expect_version
 from workflows.engine import ActionRefused, procedure_for, refusal
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -42,18 +45,28 @@ def action(number: str, name: str):
                                ), 403
     reason = refusal(case, name, actor, {})
     form = forms.form_for(name, case, actor)
+    status = 422 if request.method == "POST" else 200
     if request.method == "POST" and reason is None and form.validate_on_submit():
         data = dict(form.data)
         if name == "draft_award":
             data["orders"] = forms.award_orders(case, form)
         try:
+            # The page the user acted on showed this version; if the case moved on since, 409.
+            expect_version(case, request.form.get("expected_version"))
             take_action(case, name, current_user, data)
+            jobs.commit()
         except ActionRefused as refused:
             reason = refused.reason
+        except StaleDataError:
+            # Someone changed the case first and nothing of this request was saved: show the
+            # form again, still filled in, against the case as it is now, to review and resend.
+            db.session.rollback()
+            case = load_case(number)
+            reason = refusal(case, name, actor_for(case, current_user), {}) or _(
+                "This case changed while you were working — please review it and try again.")
+            status = 409
         else:
-            jobs.commit()
             flash(_(definition.done or definition.label), "success")
             return redirect(url_for("cases.show", number=case.number))
-    status = 422 if request.method == "POST" else 200
     return render_template("cases/action.html", case=case, action=definition, form=form,
                            reason=reason), status

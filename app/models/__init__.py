@@ -1,17 +1,19 @@
 """All models, imported here so that Alembic and the app see every table."""
 
+from app.models.api_token import ApiToken
 from app.models.audit import AuditEvent, AuditTrailViolation
 from app.models.case import Case, CaseNumberCounter, IPRight, Participant, Party, Remedy
 from app.models.deadline import Deadline
 from app.models.decision import AwardDraft, Decision
 from app.models.document import Document
 from app.models.invitation import Invitation
+from app.models.job import JobFailure
 from app.models.messaging import Message, SettlementOffer, Submission
 from app.models.outbox import OutboxEmail
 from app.models.user import User
 
 __all__ = [
-    "AuditEvent", "AuditTrailViolation", "AwardDraft", "Case", "CaseNumberCounter", "Deadline",
-    "Decision", "Document", "IPRight", "Invitation", "Message", "OutboxEmail", "Participant",
-    "Party", "Remedy", "SettlementOffer", "Submission", "User",
+    "ApiToken", "AuditEvent", "AuditTrailViolation", "AwardDraft", "Case", "CaseNumberCounter",
+    "Deadline", "Decision", "Document", "IPRight", "Invitation", "JobFailure", "Message",
+    "OutboxEmail", "Participant", "Party", "Remedy", "SettlementOffer", "Submission", "User",
 ]

@@ -33,3 +33,5 @@ class Deadline(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the addressee was reminded that the time limit is near (once per deadline).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
