@@ -124,6 +124,8 @@ def seed() -> list[str]:
     def in_arbitration(index: int) -> Case:
         case = in_mediation(index)
         _act(case, "end_mediation", mediator)
+        _act(case, "file_defence", respondent, title="Answer and statement of defence",
+             body="The goods were bought from the claimant's own distributor.")
         _act(case, "appoint_arbitrator", manager, neutral_id=arbitrator.id)
         _act(case, "file_submission", claimant, title="Statement of claim",
              body="The claimant relies on its registration and the test purchases.")

@@ -2,7 +2,7 @@
 
 from app.models.audit import AuditEvent, AuditTrailViolation
 from app.models.case import Case, CaseNumberCounter, IPRight, Participant, Party, Remedy
-from app.models.deadline import Deadline
+from app.models.deadline import CalendarDay, Deadline
 from app.models.decision import AwardDraft, Decision
 from app.models.document import Document
 from app.models.invitation import Invitation
@@ -11,7 +11,8 @@ from app.models.outbox import OutboxEmail
 from app.models.user import User
 
 __all__ = [
-    "AuditEvent", "AuditTrailViolation", "AwardDraft", "Case", "CaseNumberCounter", "Deadline",
-    "Decision", "Document", "IPRight", "Invitation", "Message", "OutboxEmail", "Participant",
+    "AuditEvent", "AuditTrailViolation", "AwardDraft", "CalendarDay", "Case",
+    "CaseNumberCounter", "Deadline", "Decision", "Document", "IPRight", "Invitation", "Message",
+    "OutboxEmail", "Participant",
     "Party", "Remedy", "SettlementOffer", "Submission", "User",
 ]

@@ -1,0 +1,45 @@
+"""Forms of the case managers' console."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app import labels
+from app.filing.forms import CountryField, StepForm
+
+KIND_LABELS = {
+    "holiday": _l("Public holiday on this date (confirmed or moved here)"),
+    "removed": _l("No holiday on this date (an estimated date that did not happen)"),
+    "closure": _l("The Centre is closed (for every addressee)"),
+}
+
+
+class OptionalCountryField(CountryField):
+    def pre_validate(self, form):
+        if self.data:
+            super().pre_validate(form)
+
+
+class CalendarDayForm(StepForm):
+    kind = RadioField(_l("Correction"), choices=labels.options(KIND_LABELS.items()),
+                      default="holiday", validators=[DataRequired()])
+    country = OptionalCountryField(_l("Country"),
+                           description=_l("Ignored for a closure of the Centre."))
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    name = StringField(_l("Name of the holiday"), validators=[Optional(), Length(max=200)],
+                       description=_l("For example: Eid al-Fitr (moon sighted)."))
+
+    def validate_name(self, field):
+        if self.kind.data == "holiday" and not (field.data or "").strip():
+            raise ValidationError(_l("Name the holiday."))
+
+    def validate_country(self, field):
+        if self.kind.data != "closure" and not field.data:
+            raise ValidationError(_l("Choose a country from the list."))
+
+
+class DeleteForm(FlaskForm):
+    """Only the CSRF token."""
