@@ -162,9 +162,31 @@ def deadline_explanation(deadline: Any) -> str:
         text = ngettext("%(num)s day counted from %(event)s on %(trigger)s.",
                         "%(num)s days counted from %(event)s on %(trigger)s.", days, **values)
     if nominal != due:
-        text += " " + gettext("The period would have ended on %(nominal)s, which is not a "
-                              "business day in %(country)s, so it ends on the next business "
-                              "day, %(due)s.", **values)
+        rolled = next((s for s in basis.get("skipped", []) if s["date"] == basis["nominal_end"]),
+                      None)
+        kind = rolled["kind"] if rolled else ""
+        if kind == "holiday":
+            values["why"] = gettext("a public holiday (%(name)s)", name=rolled.get("name", ""))
+        elif kind == "weekend":
+            values["why"] = gettext("a weekend day")
+        elif kind == "closure":
+            values["why"] = gettext("a day the Centre is closed")
+        if "why" in values:
+            text += " " + gettext("The period would have ended on %(nominal)s, %(why)s in "
+                                  "%(country)s, so it ends on the next business day there, "
+                                  "%(due)s.", **values)
+        else:
+            text += " " + gettext("The period would have ended on %(nominal)s, which is not a "
+                                  "business day in %(country)s, so it ends on the next "
+                                  "business day, %(due)s.", **values)
+    text += " " + gettext("Due: %(date)s (%(hijri)s), at the end of the day in %(tz)s.",
+                          date=format_date(due, "full"), hijri=hijri(due),
+                          tz=basis.get("tz", "UTC"))
+    extended = getattr(deadline, "extended_days", 0) or 0
+    if extended:
+        text += " " + ngettext("Extended by %(num)s day: %(reason)s.",
+                               "Extended by %(num)s days: %(reason)s.", extended,
+                               reason=getattr(deadline, "extension_reason", "") or "")
     return text
 
 
