@@ -314,7 +314,9 @@ def perform(
 ) -> Transition:
     """Take one action: check, move, set deadlines, record. Raises ActionRefused."""
     data = data or {}
-    now = now or datetime.now(UTC)
+    # The sweep passes the moment it acts for ("now" in data), so that what follows an
+    # expiry is timed from it, also when a drill sweeps as if it were another day.
+    now = now or data.get("now") or datetime.now(UTC)
     reason = refusal(case, action_name, actor, data)
     if reason is not None:
         raise ActionRefused(reason)
