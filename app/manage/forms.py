@@ -32,9 +32,12 @@ class CalendarDayForm(StepForm):
     name = StringField(_l("Name of the holiday"), validators=[Optional(), Length(max=200)],
                        description=_l("For example: Eid al-Fitr (moon sighted)."))
 
-    def validate_name(self, field):
-        if self.kind.data == "holiday" and not (field.data or "").strip():
-            raise ValidationError(_l("Name the holiday."))
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.kind.data == "holiday" and not (self.name.data or "").strip():
+            self.name.errors = [*self.name.errors, _l("Name the holiday.")]
+            ok = False
+        return ok
 
     def validate_country(self, field):
         if self.kind.data != "closure" and not field.data:
