@@ -247,11 +247,11 @@ def request_extension(case: Case, actor: Actor, data: Mapping[str, Any],
     days, reason = int(data.get("days") or 0), str(data.get("reason") or "").strip()
     if not 1 <= days <= MAX_EXTENSION_DAYS or not reason:
         raise ActionRefused("Say how many days you need (1 to 60) and why.")
-    side = side_of(actor.roles)
-    deadline = next(d for d in case.open_deadlines()
-                    if d.addressee.removesuffix("_counsel") == side)
     transition = perform(case, "request_extension", actor, data,
-                         detail={"deadline": deadline.key, "days": days, "reason": reason})
+                         detail={"days": days, "reason": reason})
+    side = side_of(actor.roles)
+    deadline = next(d for d in case.open_deadlines()  # the guard checked there is one
+                    if d.addressee.removesuffix("_counsel") == side)
     deadline.requested_days, deadline.request_reason = days, reason
     managers = db.session.scalars(db.select(User).where(User.is_case_manager.is_(True)))
     notify.email_users(managers, "case_update", case=case, transition=transition)
@@ -263,7 +263,9 @@ MAX_EXTENSION_DAYS = 60
 
 def grant_extension(case: Case, actor: Actor, data: Mapping[str, Any],
                     user: User | None) -> Transition:
-    deadline = next(d for d in case.open_deadlines() if d.extension_pending)
+    deadline = next((d for d in case.open_deadlines() if d.extension_pending), None)
+    if deadline is None:
+        raise ActionRefused("No request for an extension is waiting.")
     days = int(data.get("days") or deadline.requested_days or 0)
     reason = str(data.get("reason") or "").strip() or (deadline.request_reason or "")
     return perform(case, "grant_extension", actor, {"days": days, "reason": reason})

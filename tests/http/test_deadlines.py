@@ -16,8 +16,9 @@ from app.extensions import db
 from app.models import AuditEvent, CalendarDay, Deadline
 from app.web import hijri
 from tests.conftest import outbox_to
+from tests.http.filing_steps import file_complaint
 from tests.http.test_i18n import switch
-from tests.http.test_lifecycle import case, served_case
+from tests.http.test_lifecycle import act, case, served_case
 
 
 # ---------------------------------------------------------------------------- the CLI
@@ -221,3 +222,17 @@ def test_deadline_explanations_render_in_each_language(app, people, lang, direct
     if lang == "en":
         assert "Asia/Dubai" in body and "20 days counted from" in body
 
+
+
+def test_a_party_in_a_state_with_its_own_weekend_gets_its_calendar(app, people):
+    claimant = people.client("claimant")
+    number = file_complaint(claimant, respondent={"country": "MY", "subdivision": "03"})
+    act(people.client("manager"), number, "accept_filing")
+    basis = case(number).open_deadlines()[0].basis
+    assert (basis["country"], basis["subdiv"], basis["tz"]) == ("MY", "03", "Asia/Kuala_Lumpur")
+    refused = claimant.post("/file/new")
+    draft = refused.location.rsplit("/", 1)[0]
+    bad = claimant.post(f"{draft}/respondent", data={
+        "name": "X", "country": "EG", "address": "Cairo", "email": "x@example.test",
+        "subdivision": "03"})
+    assert bad.status_code == 422
