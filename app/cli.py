@@ -1,4 +1,5 @@
-"""Command-line tools: `flask demo seed`, `flask deadlines sweep`, `flask audit verify`."""
+"""Command-line tools: `flask demo seed`, `flask deadlines sweep|compute`, `flask audit verify`,
+`flask procedures show`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,21 @@ from app.extensions import db
 demo = AppGroup("demo", help="Demonstration data (embedded default only).")
 deadlines = AppGroup("deadlines", help="Time limits.")
 audit = AppGroup("audit", help="The audit trail.")
+procedures_group = AppGroup("procedures", help="The procedures and their rules versions.")
+
+
+@procedures_group.command("show")
+@click.argument("key", required=False)
+def procedures_show(key: str | None) -> None:
+    """Print each procedure (or one) as a table: stage, action, roles, where it leads."""
+    from workflows.engine import procedures, table
+
+    for procedure in procedures():
+        if key and procedure.key != key:
+            continue
+        click.echo(f"{procedure.rules_version}: {procedure.title}")
+        click.echo(table(procedure))
+        click.echo("")
 
 
 @demo.command("seed")
@@ -111,5 +127,5 @@ def audit_verify() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo, deadlines, audit):
+    for group in (demo, deadlines, audit, procedures_group):
         app.cli.add_command(group)

@@ -236,3 +236,10 @@ def test_a_party_in_a_state_with_its_own_weekend_gets_its_calendar(app, people):
         "name": "X", "country": "EG", "address": "Cairo", "email": "x@example.test",
         "subdivision": "03"})
     assert bad.status_code == 422
+
+
+def test_procedures_print_themselves(runner):
+    result = runner.invoke(args=["procedures", "show", "expedited"])
+    assert result.exit_code == 0
+    assert "expedited/2026.1" in result.output
+    assert "request_automatic_extension" in result.output and "med-arb" not in result.output

@@ -234,3 +234,31 @@ def test_random_actions_by_random_roles_keep_the_invariants(procedure):
     # The walk reached most of the procedure (a few stages need a lucky sequence of facts).
     seen = STAGES_SEEN.get(procedure.rules_version, set())
     assert len(seen) >= len(procedure.stages) // 2, sorted(seen)
+
+
+def test_definitions_check_resumes_and_extensions():
+    from workflows.engine import Action, DefinitionError, Stage
+
+    stages = (Stage("start", "Start"), Stage("done", "Done", terminal=True))
+    go = Action("go", "Go", frozenset({"claimant"}), frozenset({"start"}), target="done")
+    with pytest.raises(DefinitionError, match="resumes from no suspension stage"):
+        Procedure(key="bad", version="1", title="", summary="", initial="start", stages=stages,
+                  actions=(go, Action("back", "Back", frozenset({"claimant"}),
+                                      frozenset({"start"}), target=RESUME)))
+    with pytest.raises(DefinitionError, match="extends unknown deadline"):
+        Procedure(key="bad", version="1", title="", summary="", initial="start", stages=stages,
+                  actions=(go, Action("more", "More", frozenset({"claimant"}),
+                                      frozenset({"start"}), extends="response")))
+
+
+def test_a_suspension_keeps_the_days_left_of_the_interrupted_period():
+    procedure = next(p for p in procedures() if p.rules_version == "arbitration/2026.1")
+    case = FakeCase(procedure.key, procedure.rules_version, "review")
+    manager = Actor.of(1, "m", {CASE_MANAGER})
+    perform(case, "accept_filing", manager, now=T0)
+    answer_due = case.open_deadline_due("answer")
+    perform(case, "suspend_proceedings", manager, now=T0 + timedelta(days=10))
+    assert case.suspended_from == "answer" and 19 <= case.suspended_remaining <= 21
+    resumed = perform(case, "resume_proceedings", manager, now=T0 + timedelta(days=40))
+    assert case.stage == "answer" and case.suspended_from is None
+    assert resumed.deadline.due_at >= answer_due + timedelta(days=29)
