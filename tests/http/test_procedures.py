@@ -306,3 +306,11 @@ def test_a_party_asks_for_more_time_and_the_case_manager_decides(app, people):
     events = db.session.scalars(db.select(AuditEvent).where(
         AuditEvent.case_id == case(number).id, AuditEvent.action == "refuse_extension")).all()
     assert len(events) == 1 and events[0].detail["reason"] == "Enough time."
+
+
+def test_the_case_manager_sees_the_request_before_deciding(app, people):
+    number, respondent = served_case(app, people)
+    act(respondent, number, "request_extension", {"days": "9", "reason": "Translation."})
+    page = people.client("manager").get(f"/cases/{number}/actions/grant_extension")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Translation." in body and 'value="9"' in body
