@@ -29,6 +29,9 @@ class CalendarDayForm(StepForm):
     country = OptionalCountryField(_l("Country"),
                            description=_l("Ignored for a closure of the Centre."))
     day = DateField(_l("Date"), validators=[DataRequired()])
+    moved_from = DateField(_l("Moved from (optional)"), validators=[Optional()],
+                           description=_l("The estimated date this holiday replaces: it "
+                                          "becomes a working day."))
     name = StringField(_l("Name of the holiday"), validators=[Optional(), Length(max=200)],
                        description=_l("For example: Eid al-Fitr (moon sighted)."))
 
@@ -36,6 +39,11 @@ class CalendarDayForm(StepForm):
         ok = super().validate(extra_validators)
         if self.kind.data == "holiday" and not (self.name.data or "").strip():
             self.name.errors = [*self.name.errors, _l("Name the holiday.")]
+            ok = False
+        if self.moved_from.data and (self.kind.data != "holiday"
+                                     or self.moved_from.data == self.day.data):
+            self.moved_from.errors = [*self.moved_from.errors,
+                                      _l("Only a holiday can be moved, to another date.")]
             ok = False
         return ok
 

@@ -50,7 +50,8 @@ def calendar_days():
     form = CalendarDayForm()
     if form.validate_on_submit():
         moved = calendars.set_day(form.country.data, form.day.data, form.kind.data,
-                                  form.name.data or "", current_user)
+                                  form.name.data or "", current_user,
+                                  moved_from=form.moved_from.data)
         jobs.commit()
         flash(_moved_message(len(moved)), "success")
         return redirect(url_for("manage.calendar_days"))

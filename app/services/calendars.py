@@ -21,20 +21,30 @@ def _actor(user: User) -> Actor:
     return Actor.of(user.id, user.name, {CASE_MANAGER})
 
 
-def set_day(country: str, day: date, kind: str, name: str, user: User) -> list[Deadline]:
-    """Add or replace the correction for `country` on `day`; returns the deadlines moved."""
+def set_day(country: str, day: date, kind: str, name: str, user: User,
+            moved_from: date | None = None) -> list[Deadline]:
+    """Add or replace the correction for `country` on `day` (and, for a holiday moved by moon
+    sighting, mark its estimated date a working day); returns the deadlines moved."""
     country = INSTITUTION if kind == "closure" else country.upper()
+    _put(country, day, kind, name.strip(), user)
+    what = {"holiday": "holiday confirmed", "removed": "holiday removed",
+            "closure": "Centre closed"}[kind]
+    reason = f"{what}: {country} {day.isoformat()} {name}".strip()
+    if moved_from is not None:
+        _put(country, moved_from, "removed", "", user)
+        reason = f"holiday moved: {country} {moved_from.isoformat()} -> {day.isoformat()} {name}"
+    return recompute_open_deadlines(country, actor=_actor(user), reason=reason.strip())
+
+
+def _put(country: str, day: date, kind: str, name: str, user: User) -> CalendarDay:
     row = db.session.scalar(select(CalendarDay).where(CalendarDay.country == country,
                                                       CalendarDay.day == day))
     if row is None:
         row = CalendarDay(country=country, day=day)
         db.session.add(row)
-    row.kind, row.name, row.created_by_id = kind, name.strip(), user.id
+    row.kind, row.name, row.created_by_id = kind, name, user.id
     db.session.flush()
-    what = {"holiday": "holiday confirmed", "removed": "holiday removed",
-            "closure": "Centre closed"}[kind]
-    return recompute_open_deadlines(
-        country, actor=_actor(user), reason=f"{what}: {country} {day.isoformat()} {name}".strip())
+    return row
 
 
 def delete_day(row_id: int, user: User) -> list[Deadline]:

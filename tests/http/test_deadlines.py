@@ -243,3 +243,20 @@ def test_procedures_print_themselves(runner):
     assert result.exit_code == 0
     assert "expedited/2026.1" in result.output
     assert "request_automatic_extension" in result.output and "med-arb" not in result.output
+
+
+def test_moving_an_estimated_eid_by_a_day(app, people, runner):
+    # MA: Eid al-Adha estimated Wed 27 + Thu 28 May 2026; sighted a day later (Thu 28 + Fri 29).
+    manager = people.client("manager")
+    response = manager.post("/manage/calendar", data={
+        "kind": "holiday", "country": "MA", "day": "2026-05-29", "moved_from": "2026-05-27",
+        "name": "Eid al-Adha (sighted)"})
+    assert response.status_code == 302
+    rows = {(r.day, r.kind) for r in db.session.scalars(db.select(CalendarDay))}
+    assert rows == {(date(2026, 5, 29), "holiday"), (date(2026, 5, 27), "removed")}
+    # Sun 17 May + 10 = Wed 27 May, now a working day.
+    assert compute(runner, "--country", "MA", "--start", "2026-05-17",
+                   "--days", "10")["due_date"] == "2026-05-27"
+    refused = manager.post("/manage/calendar", data={
+        "kind": "removed", "country": "MA", "day": "2026-05-30", "moved_from": "2026-05-28"})
+    assert refused.status_code == 422
