@@ -314,3 +314,24 @@ def test_the_case_manager_sees_the_request_before_deciding(app, people):
     page = people.client("manager").get(f"/cases/{number}/actions/grant_extension")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "Translation." in body and 'value="9"' in body
+
+
+def test_the_timeline_says_what_an_extension_changed(app, people):
+    number, respondent = served_case(app, people)
+    act(respondent, number, "request_extension", {"days": "3", "reason": "Holidays."})
+    act(people.client("manager"), number, "grant_extension", {"days": "3", "reason": "Fair."})
+    due = case(number).open_deadlines()[0].due_date
+    page = people.client("claimant").get(f"/cases/{number}").get_data(as_text=True)
+    assert "3 more days; now due" in page and str(due.year) in page and "Fair." in page
+
+
+def test_an_expedited_hearing_lasts_at_most_three_days(app, people):
+    number = in_arbitration(app, people)
+    arb = people.client("arbitrator")
+    start = (utcnow().date() + timedelta(days=20)).isoformat()
+    act(arb, number, "schedule_hearing", {"start": start, "days": "4"}, expect=422)
+    act(people.client("claimant"), number, "schedule_hearing", {"start": start, "days": "1"},
+        expect=403)
+    act(arb, number, "schedule_hearing", {"start": start, "days": "2", "details": "Online."})
+    page = people.client("respondent").get(f"/cases/{number}").get_data(as_text=True)
+    assert "Hearing scheduled" in page and "2 days from" in page
