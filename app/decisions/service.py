@@ -162,7 +162,10 @@ def decision_context(case: Case, decision: Decision) -> dict[str, Any]:
                     "country_name": country_name(r.country, lang), "owner": r.owner}
                    for r in case.rights],
         "key_dates": [{"label": label, "date": d} for label, d in key_dates if d],
-        "decision": {"kind_label": str(DECISION_LABELS[decision.kind]),
+        "panel": case.procedure_key == "expedited",
+        "decision": {"kind_label": str(_l("Decision of the panel"))
+                     if case.procedure_key == "expedited" and decision.kind == "award"
+                     else str(DECISION_LABELS[decision.kind]),
                      "verification_code": decision.verification_code,
                      "verify_url": external_url("decisions.verify",
                                                 code=decision.verification_code),

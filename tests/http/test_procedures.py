@@ -122,6 +122,9 @@ def test_expedited_from_fee_to_stayed_implementation(app, people, runner):
     assert case(number).stage == "notification"
     decision = db.session.scalar(db.select(Decision).where(Decision.case_id == case(number).id))
     assert decision.status == "issued"
+    text = pdf_text(claimant, number, decision)
+    assert "Decision of the panel" in text and "Sole panelist" in text
+    assert "transferred to the claimant" in text
     act(manager, number, "notify_decision")
     assert case(number).stage == "implementation"
     implementation = case(number).open_deadlines()[0]
