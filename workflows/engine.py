@@ -136,7 +136,6 @@ class Procedure:
     stages: tuple[Stage, ...]
     actions: tuple[Action, ...]
     remedies: frozenset[str] | None = None  # the only remedies it may grant (None: any)
-    in_force_from: str = ""  # ISO date the rules version applies to new filings from
     _stage_index: dict[str, Stage] = field(init=False, repr=False, compare=False)
     _action_index: dict[str, Action] = field(init=False, repr=False, compare=False)
 

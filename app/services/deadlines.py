@@ -25,7 +25,7 @@ from app.models import Case, Deadline, User
 from app.models.types import utcnow
 from app.services import jobs, notify
 from workflows import calendar
-from workflows.engine import ActionRefused, Actor, procedure_for
+from workflows.engine import ActionRefused, Actor
 from workflows.procedures.roles import ARBITRATOR, CASE_MANAGER
 
 log = logging.getLogger(__name__)
@@ -145,8 +145,3 @@ def recompute_open_deadlines(country: str, *, actor: Actor, reason: str) -> list
     db.session.flush()
     return moved
 
-
-def deadline_label(case: Case, deadline: Deadline) -> str:
-    stage = next((s for s in procedure_for(case).stages
-                  if s.deadline and s.deadline.key == deadline.key), None)
-    return stage.deadline.label if stage and stage.deadline else deadline.label
