@@ -81,7 +81,8 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Sulh <no-reply@sulh.example>")
 
     INVITATION_DAYS = 30
-    REMINDER_DAYS = int(os.environ.get("SULH_REMINDER_DAYS", "3"))  # remind this long before
+    # Reminders go out this many days before a deadline (0: none).
+    DEADLINE_REMINDER_DAYS = int(os.environ.get("SULH_REMINDER_DAYS", "3"))
     ALLOW_DEMO_DATA = False
 
 

@@ -51,11 +51,13 @@ def create_app(config: object | str | None = None) -> Flask:
     from app.cases.views import bp as cases_bp
     from app.decisions.views import bp as decisions_bp
     from app.documents.views import bp as documents_bp
+    from app.feeds.views import bp as calendar_bp
     from app.filing.views import bp as filing_bp
     from app.main.views import bp as main_bp
     from app.manage.views import bp as manage_bp
+    from app.rules.views import bp as rules_bp
 
     for blueprint in (main_bp, auth_bp, filing_bp, cases_bp, documents_bp, decisions_bp,
-                      manage_bp, api_bp):
+                      manage_bp, api_bp, rules_bp, calendar_bp):
         app.register_blueprint(blueprint)
     return app

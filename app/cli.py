@@ -1,4 +1,5 @@
-"""Command-line tools: `flask demo seed`, `flask deadlines sweep`, `flask audit verify`."""
+"""Command-line tools: `flask demo seed`, `flask deadlines sweep|compute`, `flask audit verify`,
+`flask procedures show`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,21 @@ deadlines = AppGroup("deadlines", help="Time limits.")
 audit = AppGroup("audit", help="The audit trail.")
 jobs = AppGroup("jobs", help="Background jobs (SULH_JOBS=rq: Redis workers).")
 api = AppGroup("api", help="The JSON API.")
+procedures_group = AppGroup("procedures", help="The procedures and their rules versions.")
+
+
+@procedures_group.command("show")
+@click.argument("key", required=False)
+def procedures_show(key: str | None) -> None:
+    """Print each procedure (or one) as a table: stage, action, roles, where it leads."""
+    from workflows.engine import procedures, table
+
+    for procedure in procedures():
+        if key and procedure.key != key:
+            continue
+        click.echo(f"{procedure.rules_version}: {procedure.title}")
+        click.echo(table(procedure))
+        click.echo("")
 
 
 @demo.command("seed")
@@ -39,15 +55,59 @@ def demo_seed(if_empty: bool) -> None:
               help="Sweep as if it were this UTC time (drills and tests).")
 def deadlines_sweep(as_of: datetime | None) -> None:
     """Apply the expiry action of every deadline that has passed; remind those near."""
-    from app.services.deadlines import send_reminders, sweep
+    from app.services.deadlines import sweep
 
     now = as_of.replace(tzinfo=UTC) if as_of else None
     result = sweep(now)
     for number, action in result.applied:
         click.echo(f"{number}: {action}")
-    reminded = send_reminders(now)
+    for number, key in result.reminded:
+        click.echo(f"{number}: reminder for {key}")
     click.echo(f"applied {len(result.applied)}, skipped {len(result.skipped)}, "
-               f"reminded {reminded}")
+               f"reminders {len(result.reminded)}")
+
+
+@deadlines.command("compute")
+@click.option("--country", required=True, help="ISO 3166 code of the addressee's country.")
+@click.option("--start", "start", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The day of the trigger (service, appointment...); counting starts after it.")
+@click.option("--days", required=True, type=click.IntRange(min=0))
+@click.option("--business", is_flag=True, help="Count business days instead of calendar days.")
+@click.option("--tz", help="The addressee's IANA time zone (default: the country's capital).")
+@click.option("--subdiv", help="State or province with its own calendar (e.g. MY: 03).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def deadlines_compute(country: str, start: datetime, days: int, business: bool, tz: str | None,
+                      subdiv: str | None, as_json: bool) -> None:
+    """Compute a time limit in an addressee's calendar, with the Centre's corrections."""
+    import json
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from app.models.deadline import calendar_adjustments
+    from workflows import calendar
+
+    country = country.upper()
+    if tz:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
+    closures, overrides = calendar_adjustments(country)
+    due = calendar.compute_due(start.date(), days, country=country, business=business, tz=tz,
+                               closures=closures, overrides=overrides, subdiv=subdiv,
+                               trigger_label="the start date")
+    skipped = [{"date": s.date.isoformat(), "reason": s.reason} for s in due.skipped]
+    if as_json:
+        click.echo(json.dumps({"due_date": due.due_date.isoformat(),
+                               "hijri": calendar.hijri_iso(due.due_date),
+                               "explanation": due.explanation, "skipped": skipped,
+                               "due_at": due.due_at.isoformat(), "tz": due.tz,
+                               "country": due.country}, ensure_ascii=False))
+        return
+    click.echo(f"due {due.due_date.isoformat()} ({calendar.format_hijri(due.due_date)}), "
+               f"ends {due.due_at.isoformat()}")
+    click.echo(due.explanation)
+    for s in skipped:
+        click.echo(f"  skipped {s['date']}: {s['reason']}")
 
 
 @audit.command("verify")
@@ -117,5 +177,5 @@ def api_token(email: str, name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo, deadlines, audit, jobs, api):
+    for group in (demo, deadlines, audit, jobs, api, procedures_group):
         app.cli.add_command(group)

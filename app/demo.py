@@ -61,11 +61,11 @@ def _users() -> dict[str, User]:
     return users
 
 
-def _draft(users: dict[str, User], index: int) -> Case:
+def _draft(users: dict[str, User], index: int, procedure: str = "med-arb") -> Case:
     claimant, c_country, respondent, r_country, right, infringement, lang = DISPUTES[
         index % len(DISPUTES)]
     user = users["claimant"]
-    case = filing.start_draft(user)
+    case = filing.start_draft(user, procedure)
     filing.save_claimant(case, {"capacity": "claimant", "name": claimant, "country": c_country,
                                 "address": "12 Corniche Street", "email": user.email,
                                 "counsel_name": "Hana Youssef", "counsel_firm": "Youssef & Co.",
@@ -99,14 +99,16 @@ def seed() -> list[str]:
     manager, mediator, arbitrator = users["manager"], users["mediator"], users["arbitrator"]
     made: list[Case] = []
 
-    def filed(index: int) -> Case:
-        case = _draft(users, index)
+    def filed(index: int, procedure: str = "med-arb") -> Case:
+        case = _draft(users, index, procedure)
         _act(case, "submit", claimant)
         made.append(case)
         return case
 
-    def served(index: int) -> Case:
-        case = filed(index)
+    def served(index: int, procedure: str = "med-arb") -> Case:
+        case = filed(index, procedure)
+        if procedure == "expedited":
+            _act(case, "confirm_fee", manager)
         _act(case, "accept_filing", manager)
         join_case(case, respondent, "respondent")
         jobs.commit()
@@ -124,6 +126,8 @@ def seed() -> list[str]:
     def in_arbitration(index: int) -> Case:
         case = in_mediation(index)
         _act(case, "end_mediation", mediator)
+        _act(case, "file_defence", respondent, title="Answer and statement of defence",
+             body="The goods were bought from the claimant's own distributor.")
         _act(case, "appoint_arbitrator", manager, neutral_id=arbitrator.id)
         _act(case, "file_submission", claimant, title="Statement of claim",
              body="The claimant relies on its registration and the test purchases.")
@@ -164,4 +168,12 @@ def seed() -> list[str]:
     _act(settled, "propose_settlement", respondent,
          terms="The respondent withdraws the listings within 7 days and pays USD 3,000.")
     _act(settled, "accept_settlement", claimant)
+    # The other procedures: a domain name in the expedited procedure, the respondent having
+    # taken its automatic extension; a three-member arbitration awaiting nominations.
+    expedited = served(1, "expedited")
+    _act(expedited, "request_automatic_extension", respondent)
+    tribunal = served(0, "arbitration")
+    _act(tribunal, "respond", respondent, position="contest",
+         statement="The goods were lawfully imported.")
+    _act(tribunal, "nominate_arbitrator", claimant, neutral_id=arbitrator.id)
     return [draft.reference] + [c.number for c in made if c.number]

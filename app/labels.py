@@ -19,6 +19,7 @@ REMEDY_LABELS = {
     "cease_use": _l("Cease use"),
     "takedown": _l("Takedown of infringing listings or content"),
     "domain_transfer": _l("Transfer of the domain name"),
+    "domain_cancellation": _l("Cancellation of the domain name"),
     "damages": _l("Damages"),
     "licence": _l("Licence"),
     "coexistence": _l("Coexistence terms"),
@@ -74,6 +75,7 @@ EVENT_LABELS = {
     "download_document": _l("Document downloaded"),
     "download_decision": _l("Decision downloaded"),
     "decision_rendered": _l("Decision issued and sealed"),
+    "recompute_deadline": _l("Time limit recomputed after a calendar correction"),
 }
 
 

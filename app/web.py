@@ -93,6 +93,7 @@ def init_app(app: Flask) -> None:
         event_label=event_label,
         deadline_status_label=deadline_status_label,
         deadline_explanation=deadline_explanation,
+        event_note=event_note,
         document_kind_label=document_kind_label,
         external_url=external_url,
     )
@@ -164,10 +165,60 @@ def deadline_explanation(deadline: Any) -> str:
         text = ngettext("%(num)s day counted from %(event)s on %(trigger)s.",
                         "%(num)s days counted from %(event)s on %(trigger)s.", days, **values)
     if nominal != due:
-        text += " " + gettext("The period would have ended on %(nominal)s, which is not a "
-                              "business day in %(country)s, so it ends on the next business "
-                              "day, %(due)s.", **values)
+        rolled = next((s for s in basis.get("skipped", []) if s["date"] == basis["nominal_end"]),
+                      None)
+        kind = rolled["kind"] if rolled else ""
+        if kind == "holiday":
+            values["why"] = gettext("a public holiday (%(name)s)", name=rolled.get("name", ""))
+        elif kind == "weekend":
+            values["why"] = gettext("a weekend day")
+        elif kind == "closure":
+            values["why"] = gettext("a day the Centre is closed")
+        if "why" in values:
+            text += " " + gettext("The period would have ended on %(nominal)s, %(why)s in "
+                                  "%(country)s, so it ends on the next business day there, "
+                                  "%(due)s.", **values)
+        else:
+            text += " " + gettext("The period would have ended on %(nominal)s, which is not a "
+                                  "business day in %(country)s, so it ends on the next "
+                                  "business day, %(due)s.", **values)
+    text += " " + gettext("Due: %(date)s (%(hijri)s), at the end of the day in %(tz)s.",
+                          date=format_date(due, "full"), hijri=hijri(due),
+                          tz=basis.get("tz", "UTC"))
+    extended = getattr(deadline, "extended_days", 0) or 0
+    if extended:
+        text += " " + ngettext("Extended by %(num)s day: %(reason)s.",
+                               "Extended by %(num)s days: %(reason)s.", extended,
+                               reason=getattr(deadline, "extension_reason", "") or "")
     return text
+
+
+def event_note(event: Any) -> str:
+    """A line of detail for the timeline where the label alone would not say enough: the new
+    due date of an extension or a recomputed time limit, and the dates of a hearing."""
+    from flask_babel import gettext, ngettext
+
+    detail = event.detail or {}
+    try:
+        if "extension" in detail:
+            ext = detail["extension"]
+            return ngettext("%(num)s more day; now due %(date)s. %(reason)s",
+                            "%(num)s more days; now due %(date)s. %(reason)s", int(ext["days"]),
+                            date=format_date(date.fromisoformat(ext["due_date"]), "full"),
+                            reason=ext.get("reason", ""))
+        if event.action == "recompute_deadline":
+            return gettext("Due %(old)s, now %(new)s.",
+                           old=format_date(date.fromisoformat(detail["from"]), "full"),
+                           new=format_date(date.fromisoformat(detail["to"]), "full"))
+        if event.action == "schedule_hearing":
+            return ngettext("%(num)s day from %(date)s.", "%(num)s days from %(date)s.",
+                            int(detail["days"]),
+                            date=format_date(date.fromisoformat(str(detail["start"])), "full"))
+        if event.action in ("refuse_extension", "decide_challenge"):
+            return str(detail.get("reason") or detail.get("reasons") or "")
+    except (KeyError, ValueError, TypeError):
+        return ""
+    return ""
 
 
 def external_url(endpoint: str, **values: Any) -> str:

@@ -110,6 +110,7 @@ class DueDate:
     skipped: tuple[SkippedDay, ...]
     explanation: str
     trigger_label: str = "the trigger"
+    subdiv: str | None = None  # state or province with its own weekend/holidays (MY-03...)
 
     def as_dict(self) -> dict:
         """JSON-serialisable form: dates as ISO strings, ``due_at`` as ISO 8601 with +00:00."""
@@ -125,6 +126,7 @@ class DueDate:
             "skipped": [s.as_dict() for s in self.skipped],
             "explanation": self.explanation,
             "trigger_label": self.trigger_label,
+            "subdiv": self.subdiv,
         }
 
     @classmethod
@@ -145,6 +147,7 @@ class DueDate:
             ),
             explanation=data["explanation"],
             trigger_label=data.get("trigger_label", "the trigger"),
+            subdiv=data.get("subdiv"),
         )
 
 
@@ -172,14 +175,18 @@ class _Year:
 
 
 @lru_cache(maxsize=1024)
-def _year(country: str, year: int) -> _Year:
-    """Holidays and weekend dates of one country and year, flattened to plain sets for speed.
+def _year(country: str, year: int, subdiv: str | None = None) -> _Year:
+    """Holidays and weekend dates of one country (or one of its states, e.g. Kelantan in
+    Malaysia, whose weekend is Fri-Sat) and year, flattened to plain sets for speed.
 
-    Countries the holidays package does not know get a Sat-Sun weekend and no holidays.
+    Countries the holidays package does not know get a Sat-Sun weekend and no holidays; an
+    unknown subdivision falls back to the national calendar.
     """
     try:
-        h = holidays.country_holidays(country, years=year, language="en_US")
+        h = holidays.country_holidays(country, subdiv=subdiv, years=year, language="en_US")
     except NotImplementedError:
+        if subdiv:
+            return _year(country, year, None)
         h = None
     days = [date(year, 1, 1) + timedelta(n) for n in range(366)]
     days = [d for d in days if d.year == year]
@@ -198,11 +205,23 @@ def _year(country: str, year: int) -> _Year:
     return _Year(dict(h.items()) if h is not None else {}, frozenset(weekend))
 
 
+def subdivisions(country: str) -> tuple[str, ...]:
+    """Codes of the states or provinces with their own calendar in the holidays package."""
+    try:
+        return tuple(holidays.country_holidays(country.upper()).subdivisions)
+    except NotImplementedError:
+        return ()
+
+
 def _non_business(
-    d: date, country: str, closures: frozenset[date] | set[date], overrides: Mapping | None
+    d: date,
+    country: str,
+    closures: frozenset[date] | set[date],
+    overrides: Mapping | None,
+    subdiv: str | None = None,
 ) -> SkippedDay | None:
     # A holiday is named first even on a weekend: "Eid al-Fitr" explains more than "Friday".
-    year = _year(country, d.year)
+    year = _year(country, d.year, subdiv or None)
     name = overrides[d] if overrides and d in overrides else year.holidays.get(d)
     if name:
         return SkippedDay(d, f"public holiday: {name}", "holiday", name)
@@ -220,13 +239,32 @@ def is_business_day(
     *,
     closures: Iterable[date] = (),
     overrides: Mapping[date, str | None] | None = None,
+    subdiv: str | None = None,
 ) -> tuple[bool, SkippedDay | None]:
     """Whether ``d`` is a business day for an addressee in ``country``, and if not, why."""
-    skipped = _non_business(d, country.upper(), frozenset(closures), overrides)
+    skipped = _non_business(d, country.upper(), frozenset(closures), overrides, subdiv)
     return skipped is None, skipped
 
 
 # --------------------------------------------------------------------------- the computation
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Whose calendar governs a time limit: their country (and state), their clock, and the
+    institution's closure days and confirmed holiday dates for that country."""
+
+    country: str
+    tz: str
+    subdiv: str | None = None
+    closures: frozenset[date] = frozenset()
+    overrides: Mapping[date, str | None] | None = None
+
+    def due(self, trigger: date, days: int, *, business: bool = False,
+            trigger_label: str = "the trigger") -> DueDate:
+        return compute_due(trigger, days, country=self.country, business=business, tz=self.tz,
+                           closures=self.closures, overrides=self.overrides,
+                           trigger_label=trigger_label, subdiv=self.subdiv)
 
 
 def compute_due(
@@ -239,6 +277,7 @@ def compute_due(
     closures: Iterable[date] = (),
     overrides: Mapping[date, str | None] | None = None,
     trigger_label: str = "the trigger",
+    subdiv: str | None = None,
 ) -> DueDate:
     """Compute a time limit of ``days`` (calendar or business) days from ``trigger``.
 
@@ -259,7 +298,7 @@ def compute_due(
         nominal, counted, idle = trigger, 0, 0
         while counted < days:
             nominal += timedelta(1)
-            off = _non_business(nominal, country, closed, overrides)
+            off = _non_business(nominal, country, closed, overrides, subdiv)
             if off is None:
                 counted, idle = counted + 1, 0
             else:
@@ -272,7 +311,7 @@ def compute_due(
 
     due = nominal
     rolled: list[SkippedDay] = []
-    while (off := _non_business(due, country, closed, overrides)) is not None:
+    while (off := _non_business(due, country, closed, overrides, subdiv)) is not None:
         rolled.append(off)
         if len(rolled) > _MAX_ROLL:
             raise ValueError(f"no business day in {country} for a year after {nominal}")
@@ -295,6 +334,7 @@ def compute_due(
         skipped=(*skipped, *rolled),
         explanation="",
         trigger_label=trigger_label,
+        subdiv=subdiv or None,
     )
     return replace(result, explanation=explain(result))
 

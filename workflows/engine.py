@@ -25,6 +25,8 @@ def N_(text: str) -> str:
 
 SYSTEM = "system"  # the role of the deadline sweep and of automatic follow-on actions
 INSTITUTION = "institution"  # addressee of deadlines the Centre itself must meet
+RESUME = "@resume"  # an action target: back to the stage a suspension interrupted
+RUNNING = "*"  # Action.extends: whatever deadline the current stage runs
 
 
 class CaseRecord(Protocol):
@@ -50,9 +52,16 @@ class CaseRecord(Protocol):
 
     def close_deadlines(self, *, outcome: str, at: datetime) -> None: ...
 
-    def addressee_calendar(self, addressee: str) -> tuple[str, str]:
-        """(country code, IANA time zone) whose business days govern a deadline."""
+    def addressee_calendar(self, addressee: str) -> tuple[str, str] | calendar.Addressee:
+        """Whose calendar governs a deadline: (country code, IANA time zone), or an
+        Addressee with the state, closure days and confirmed holiday dates as well."""
         ...
+
+    def open_deadline_due(self, key: str) -> datetime | None: ...
+
+    def extend_deadline(
+        self, key: str, days: int, *, at: datetime, reason: str
+    ) -> calendar.DueDate: ...
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,8 @@ class Action:
     confirm: str = ""  # a sentence shown before the user commits to the action
     primary: bool = False  # shown as the main call to action on the case page
     done: str = ""  # how the timeline reports it ("Complaint submitted"); defaults to label
+    extends: str | None = None  # key of the running deadline this action lengthens
+    extend_days: int = 0  # by this many days (0: as many as data["days"] says)
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,8 @@ class Stage:
     description: str = ""
     deadline: DeadlineRule | None = None
     terminal: bool = False
+    suspends: bool = False  # entering it pauses the stage left (resumed by a RESUME action)
+    who: str = ""  # who acts in this stage, in plain words, for the rules page
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,7 @@ class Procedure:
     initial: str
     stages: tuple[Stage, ...]
     actions: tuple[Action, ...]
+    remedies: frozenset[str] | None = None  # the only remedies it may grant (None: any)
     _stage_index: dict[str, Stage] = field(init=False, repr=False, compare=False)
     _action_index: dict[str, Action] = field(init=False, repr=False, compare=False)
 
@@ -160,8 +174,21 @@ class Procedure:
             problems.append("duplicate action names")
         if self.initial not in keys:
             problems.append(f"initial stage {self.initial!r} is not defined")
+        deadline_keys = {s.deadline.key for s in self.stages if s.deadline}
         for action in self.actions:
-            unknown = (action.stages | {action.target or next(iter(action.stages), "")}) - keys
+            target = action.target if action.target != RESUME else None
+            unknown = (action.stages | {target or next(iter(action.stages), "")}) - keys
+            if action.target == RESUME and not any(s.suspends for s in self.stages
+                                                   if s.key in action.stages):
+                problems.append(f"action {action.name} resumes from no suspension stage")
+            if action.extends == RUNNING:
+                bare = sorted(k for k in action.stages
+                              if k in self._stage_index and not self._stage_index[k].deadline)
+                if bare:
+                    problems.append(f"action {action.name} extends nothing in {bare}")
+            elif action.extends and action.extends not in deadline_keys:
+                problems.append(f"action {action.name} extends unknown deadline "
+                                f"{action.extends!r}")
             if unknown:
                 problems.append(f"action {action.name} names unknown stages {sorted(unknown)}")
             if not action.roles:
@@ -184,7 +211,8 @@ class Procedure:
         while frontier:
             here = frontier.pop()
             for action in self.actions:
-                if here in action.stages and action.target and action.target not in reachable:
+                if (here in action.stages and action.target and action.target != RESUME
+                        and action.target not in reachable):
                     reachable.add(action.target)
                     frontier.append(action.target)
         unreachable = keys - reachable
@@ -254,6 +282,10 @@ def refusal(
         return N_("This action is not available at the current stage of the case.")
     if not (actor.roles & action.roles):
         return N_("Your role in this case does not allow this action.")
+    if action.target == RESUME and not getattr(case, "suspended_from", None):
+        return N_("The proceedings are not suspended.")
+    if action.extends and case.open_deadline_due(_extended_key(procedure, action, case)) is None:
+        return N_("This time limit is not running.")
     if action.guard is not None:
         return action.guard(case, actor, data)
     return None
@@ -281,7 +313,9 @@ def perform(
 ) -> Transition:
     """Take one action: check, move, set deadlines, record. Raises ActionRefused."""
     data = data or {}
-    now = now or datetime.now(UTC)
+    # The sweep passes the moment it acts for ("now" in data), so that what follows an
+    # expiry is timed from it, also when a drill sweeps as if it were another day.
+    now = now or data.get("now") or datetime.now(UTC)
     reason = refusal(case, action_name, actor, data)
     if reason is not None:
         raise ActionRefused(reason)
@@ -289,17 +323,34 @@ def perform(
     action = procedure.action(action_name)
     assert action is not None  # refusal() checked it
     stage_from = case.stage
-    stage_to = action.target or stage_from
+    resuming = action.target == RESUME
+    stage_to = case.suspended_from if resuming else (action.target or stage_from)
     due = None
     event_detail = dict(detail or {})
     if stage_to != stage_from:
+        days = None
+        if resuming:
+            days = case.suspended_remaining
+            case.suspended_from, case.suspended_remaining = None, None
+        elif procedure.stage(stage_to).suspends:
+            case.suspended_from = stage_from
+            case.suspended_remaining = _days_left(case, procedure.stage(stage_from), now)
         case.close_deadlines(outcome=action.name, at=now)
         case.stage = stage_to
         rule = procedure.stage(stage_to).deadline
         if rule is not None:
-            due = compute_deadline(case, rule, now)
+            due = compute_deadline(case, rule, now, days=days)
             case.open_deadline(rule, due, at=now)
             event_detail["deadline"] = {"key": rule.key, "due_date": due.due_date.isoformat()}
+    if action.extends:
+        days = action.extend_days or int(data.get("days") or 0)
+        if days <= 0:
+            raise ActionRefused(N_("Say by how many days the time limit is extended."))
+        reason = str(data.get("reason") or action.done or action.label)
+        key = _extended_key(procedure, action, case)
+        due = case.extend_deadline(key, days, at=now, reason=reason)
+        event_detail["extension"] = {"key": key, "days": days, "reason": reason,
+                                     "due_date": due.due_date.isoformat()}
     case.record_event(
         action=action.name,
         actor=actor,
@@ -312,15 +363,43 @@ def perform(
     return Transition(action=action, stage_from=stage_from, stage_to=stage_to, deadline=due)
 
 
-def compute_deadline(case: CaseRecord, rule: DeadlineRule, now: datetime) -> calendar.DueDate:
+def _extended_key(procedure: Procedure, action: Action, case: CaseRecord) -> str:
+    if action.extends != RUNNING:
+        return action.extends or ""
+    rule = procedure.stage(case.stage).deadline
+    return rule.key if rule else ""
+
+
+def addressee_of(case: CaseRecord, addressee: str) -> calendar.Addressee:
+    found = case.addressee_calendar(addressee)
+    if isinstance(found, calendar.Addressee):
+        return found
+    country, tz = found
+    return calendar.Addressee(country=country, tz=tz)
+
+
+def compute_deadline(
+    case: CaseRecord, rule: DeadlineRule, now: datetime, *, days: int | None = None
+) -> calendar.DueDate:
     """The due date in the addressee's calendar: the period starts the day after `now` in
-    the addressee's time zone (WIPO Arbitration Rules art. 4)."""
-    country, tz = case.addressee_calendar(rule.addressee)
-    days = int(getattr(case, rule.days_from)) if rule.days_from else rule.days
-    trigger = _local_date(now, tz)
-    return calendar.compute_due(
-        trigger, days, country=country, business=rule.business, tz=tz, trigger_label=rule.trigger
-    )
+    the addressee's time zone (WIPO Arbitration Rules art. 4). `days` overrides the rule's
+    period (what was left of it when the proceedings were suspended)."""
+    who = addressee_of(case, rule.addressee)
+    if days is None:
+        days = int(getattr(case, rule.days_from)) if rule.days_from else rule.days
+    return who.due(_local_date(now, who.tz), days, business=rule.business,
+                   trigger_label=rule.trigger)
+
+
+def _days_left(case: CaseRecord, stage: Stage, now: datetime) -> int | None:
+    """Whole days left of the stage's running period, counted in the addressee's zone."""
+    if stage.deadline is None:
+        return None
+    due_at = case.open_deadline_due(stage.deadline.key)
+    if due_at is None:
+        return None
+    tz = addressee_of(case, stage.deadline.addressee).tz
+    return max(0, (_local_date(due_at, tz) - _local_date(now, tz)).days)
 
 
 def _local_date(moment: datetime, tz: str) -> date:
@@ -342,3 +421,12 @@ def describe(procedure: Procedure) -> Iterable[tuple[str, str, str, str]]:
         for action in procedure.actions_in(stage.key):
             roles = ", ".join(sorted(action.roles))
             yield stage.key, action.name, roles, action.target or stage.key
+
+
+def table(procedure: Procedure) -> str:
+    """The definition printed as a plain-text table (docs, `flask procedures show`)."""
+    rows = [("stage", "action", "roles", "leads to")]
+    rows += [tuple(row) for row in describe(procedure)]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                     for r in rows)

@@ -8,8 +8,17 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import Form, FormField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import (
+    DateField,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app import labels
 from app.extensions import db
@@ -78,6 +87,75 @@ class AwardForm(FlaskForm):
     costs = TextAreaField(_l("Costs"), validators=[Optional(), Length(max=10000)])
 
 
+class SideAppointForm(AppointForm):
+    side = RadioField(_l("For the side of"), choices=labels.options(labels.SIDE_LABELS.items()),
+                      validators=[DataRequired()])
+
+
+class TextForm(FlaskForm):
+    """A written step: statement of defence, procedural order, correction request, ruling."""
+
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)])
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=100000)])
+
+
+class CorrectionRequestForm(FlaskForm):
+    title = RadioField(_l("You ask for"), validators=[DataRequired()], choices=labels.options([
+        ("Request for correction", _l("A correction of a clerical or computational error")),
+        ("Request for interpretation", _l("An interpretation of a part of the award"))]))
+    body = TextAreaField(_l("Your request"), validators=[DataRequired(), Length(max=20000)],
+                         description=_l("Within 30 days of receiving the award."))
+
+
+class ExtensionRequestForm(FlaskForm):
+    days = IntegerField(_l("Days needed"), validators=[DataRequired(), NumberRange(1, 60)])
+    reason = TextAreaField(_l("Why you need more time"),
+                           validators=[DataRequired(), Length(max=5000)])
+
+
+class GrantExtensionForm(FlaskForm):
+    days = IntegerField(_l("Days granted"), validators=[DataRequired(), NumberRange(1, 60)])
+    reason = TextAreaField(_l("Reason recorded with the new due date"),
+                           validators=[DataRequired(), Length(max=5000)])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
+
+
+class HearingForm(FlaskForm):
+    start = DateField(_l("First day of the hearing"), validators=[DataRequired()])
+    days = IntegerField(_l("Number of days"), default=1,
+                        validators=[DataRequired(), NumberRange(1, 3)],
+                        description=_l("At most 3 days in expedited arbitration."))
+    details = TextAreaField(_l("Place or video link, and agenda"),
+                            validators=[Optional(), Length(max=5000)])
+
+
+class CourtForm(FlaskForm):
+    court = StringField(_l("Court"), validators=[DataRequired(), Length(max=300)])
+    reference = StringField(_l("Case reference"), validators=[Optional(), Length(max=100)])
+    filed_on = DateField(_l("Filed on"), validators=[DataRequired()],
+                         description=_l("Add the court's filing receipt as a document."))
+
+
+class ChallengeForm(FlaskForm):
+    arbitrator = SelectField(_l("Arbitrator challenged"), coerce=int,
+                             validators=[DataRequired()])
+    grounds = TextAreaField(_l("Grounds"), validators=[DataRequired(), Length(max=20000)],
+                            description=_l("Circumstances giving rise to justifiable doubts as "
+                                           "to impartiality or independence."))
+    learned_on = DateField(_l("When you learned of the grounds"), validators=[DataRequired()],
+                           description=_l("A challenge must be made within 15 days."))
+
+
+class DecideChallengeForm(FlaskForm):
+    outcome = RadioField(_l("Decision"), validators=[DataRequired()], choices=labels.options([
+        ("upheld", _l("Upheld: the arbitrator is removed")),
+        ("rejected", _l("Rejected: the arbitrator remains"))]))
+    reasons = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=20000)])
+
+
 def _neutrals() -> list[tuple[int, str]]:
     users = db.session.scalars(select(User).where(User.is_neutral.is_(True), User.active.is_(True))
                                .order_by(User.name))
@@ -88,6 +166,31 @@ def _neutrals() -> list[tuple[int, str]]:
 def _appoint(case: Case, actor: Actor) -> AppointForm:
     form = AppointForm()
     form.neutral_id.choices = labels.options(_neutrals())
+    return form
+
+
+def _appoint_for_side(case: Case, actor: Actor) -> FlaskForm:
+    if case.procedure_key != "arbitration":
+        return _appoint(case, actor)
+    form = SideAppointForm()
+    form.neutral_id.choices = labels.options(_neutrals())
+    form.side.choices = labels.options(
+        (side, labels.SIDE_LABELS[side]) for side in ("claimant", "respondent")
+        if not case.nominated(side))
+    return form
+
+
+def _grant(case: Case, actor: Actor) -> GrantExtensionForm:
+    pending = next((d for d in case.open_deadlines() if d.extension_pending), None)
+    data = None
+    if request.method == "GET" and pending is not None:
+        data = {"days": pending.requested_days}
+    return GrantExtensionForm(data=data)
+
+
+def _challenge(case: Case, actor: Actor) -> ChallengeForm:
+    form = ChallengeForm()
+    form.arbitrator.choices = labels.options((p.id, p.user.name) for p in case.arbitrators())
     return form
 
 
@@ -141,11 +244,26 @@ FORM_BUILDERS: dict[str, Callable[..., FlaskForm]] = {
     "issue_deficiency": _simple(DeficiencyForm),
     "respond": _simple(ResponseForm),
     "appoint_mediator": _appoint,
-    "appoint_arbitrator": _appoint,
     "send_message": _message,
     "propose_settlement": _simple(SettlementForm),
     "file_submission": _simple(SubmissionForm),
     "draft_award": _award,
+    "nominate_arbitrator": _appoint,
+    "nominate_presiding": _appoint,
+    "appoint_presiding": _appoint,
+    "replace_arbitrator": _appoint,
+    "appoint_arbitrator": _appoint_for_side,
+    "challenge_arbitrator": _challenge,
+    "decide_challenge": _simple(DecideChallengeForm),
+    "request_extension": _simple(ExtensionRequestForm),
+    "grant_extension": _grant,
+    "refuse_extension": _simple(ReasonForm),
+    "file_defence": _simple(TextForm),
+    "issue_procedural_order": _simple(TextForm),
+    "request_correction": _simple(CorrectionRequestForm),
+    "decide_correction": _simple(TextForm),
+    "schedule_hearing": _simple(HearingForm),
+    "report_court_proceedings": _simple(CourtForm),
 }
 
 

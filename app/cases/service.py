@@ -143,20 +143,143 @@ def appoint_mediator(case: Case, actor: Actor, data: Mapping[str, Any],
 
 def appoint_arbitrator(case: Case, actor: Actor, data: Mapping[str, Any],
                        user: User | None) -> Transition:
-    return _appoint(case, actor, data, ARBITRATOR, "appoint_arbitrator")
+    """The sole arbitrator or panelist; in a three-member tribunal, the arbitrator the Centre
+    appoints for a side that did not nominate one."""
+    if case.procedure_key != "arbitration":
+        return _appoint(case, actor, data, ARBITRATOR, "appoint_arbitrator", capacity="sole")
+    side = data.get("side")
+    if side not in ("claimant", "respondent") or case.nominated(side):
+        raise ActionRefused("Choose a side whose arbitrator is still to be appointed.")
+    transition = _appoint(case, actor, data, ARBITRATOR, "appoint_arbitrator",
+                          capacity=f"{side}_nominee")
+    _complete_nominations(case)
+    return transition
+
+
+def nominate_arbitrator(case: Case, actor: Actor, data: Mapping[str, Any],
+                        user: User | None) -> Transition:
+    side = side_of(actor.roles)
+    transition = _appoint(case, actor, data, ARBITRATOR, "nominate_arbitrator",
+                          capacity=f"{side}_nominee")
+    _complete_nominations(case)
+    return transition
+
+
+def _complete_nominations(case: Case) -> None:
+    if case.co_arbitrators_complete():
+        perform(case, "complete_nominations", Actor.system(), {})
+
+
+def nominate_presiding(case: Case, actor: Actor, data: Mapping[str, Any],
+                       user: User | None) -> Transition:
+    return _appoint(case, actor, data, ARBITRATOR, "nominate_presiding", capacity="presiding")
+
+
+def appoint_presiding(case: Case, actor: Actor, data: Mapping[str, Any],
+                      user: User | None) -> Transition:
+    return _appoint(case, actor, data, ARBITRATOR, "appoint_presiding", capacity="presiding")
+
+
+def replace_arbitrator(case: Case, actor: Actor, data: Mapping[str, Any],
+                       user: User | None) -> Transition:
+    vacancies = case.tribunal_vacancies()
+    capacity = vacancies[0] if vacancies else "presiding"
+    return _appoint(case, actor, data, ARBITRATOR, "replace_arbitrator", capacity=capacity)
 
 
 def _appoint(case: Case, actor: Actor, data: Mapping[str, Any], role: str,
-             action: str) -> Transition:
+             action: str, capacity: str | None = None) -> Transition:
     neutral = db.session.get(User, int(data.get("neutral_id") or 0))
     if neutral is None or not neutral.is_neutral:
         raise ActionRefused("Choose a neutral from the roster.")
     if any(p.user_id == neutral.id and p.role not in (MEDIATOR, ARBITRATOR)
            for p in case.participants):
         raise ActionRefused("A party or counsel in this case cannot be appointed as a neutral.")
-    transition = perform(case, action, actor, data, detail={"neutral": neutral.name})
-    case.participants.append(Participant(user_id=neutral.id, role=role, user=neutral))
+    if any(p.user_id == neutral.id and p.role == role for p in case.participants):
+        raise ActionRefused("This neutral already sits in this case.")
+    detail = {"neutral": neutral.name}
+    if capacity:
+        detail["capacity"] = capacity
+    transition = perform(case, action, actor, data, detail=detail)
+    case.participants.append(Participant(user_id=neutral.id, role=role, user=neutral,
+                                         capacity=capacity if role == ARBITRATOR else None))
     notify.email_users([neutral], "appointment", case=case, role=role)
+    return transition
+
+
+def challenge_arbitrator(case: Case, actor: Actor, data: Mapping[str, Any],
+                         user: User | None) -> Transition:
+    member = next((p for p in case.arbitrators() if p.id == int(data.get("arbitrator") or 0)),
+                  None)
+    grounds = str(data.get("grounds") or "").strip()
+    if member is None or not grounds or data.get("learned_on") is None:
+        raise ActionRefused("Choose the arbitrator, state the grounds and when you learned them.")
+    if member.challenge_status == "pending":
+        raise ActionRefused("This arbitrator is already challenged.")
+    transition = perform(case, "challenge_arbitrator", actor, data,
+                         detail={"arbitrator": member.user.name, "grounds": grounds,
+                                 "learned_on": data["learned_on"]})
+    member.challenge_status, member.challenge_grounds = "pending", grounds
+    managers = db.session.scalars(db.select(User).where(User.is_case_manager.is_(True)))
+    notify.email_users(managers, "case_update", case=case, transition=transition)
+    return transition
+
+
+def decide_challenge(case: Case, actor: Actor, data: Mapping[str, Any],
+                     user: User | None) -> Transition:
+    member = next((p for p in case.arbitrators() if p.challenge_status == "pending"), None)
+    outcome = data.get("outcome")
+    if member is None or outcome not in ("upheld", "rejected"):
+        raise ActionRefused("Say whether the challenge is upheld or rejected.")
+    transition = perform(case, "decide_challenge", actor, data,
+                         detail={"arbitrator": member.user.name, "outcome": outcome,
+                                 "reasons": str(data.get("reasons") or "")})
+    if outcome == "upheld":
+        case.participants.remove(member)  # the seat is vacant until a substitute is appointed
+    else:
+        member.challenge_status = "rejected"
+    return transition
+
+
+# ------------------------------------------------------------------------------ extensions
+def request_extension(case: Case, actor: Actor, data: Mapping[str, Any],
+                      user: User | None) -> Transition:
+    days, reason = int(data.get("days") or 0), str(data.get("reason") or "").strip()
+    if not 1 <= days <= MAX_EXTENSION_DAYS or not reason:
+        raise ActionRefused("Say how many days you need (1 to 60) and why.")
+    transition = perform(case, "request_extension", actor, data,
+                         detail={"days": days, "reason": reason})
+    side = side_of(actor.roles)
+    deadline = next(d for d in case.open_deadlines()  # the guard checked there is one
+                    if d.addressee.removesuffix("_counsel") == side)
+    deadline.requested_days, deadline.request_reason = days, reason
+    managers = db.session.scalars(db.select(User).where(User.is_case_manager.is_(True)))
+    notify.email_users(managers, "case_update", case=case, transition=transition)
+    return transition
+
+
+MAX_EXTENSION_DAYS = 60
+
+
+def grant_extension(case: Case, actor: Actor, data: Mapping[str, Any],
+                    user: User | None) -> Transition:
+    deadline = next((d for d in case.open_deadlines() if d.extension_pending), None)
+    if deadline is None:
+        raise ActionRefused("No request for an extension is waiting.")
+    days = int(data.get("days") or deadline.requested_days or 0)
+    reason = str(data.get("reason") or "").strip() or (deadline.request_reason or "")
+    return perform(case, "grant_extension", actor, {"days": days, "reason": reason})
+
+
+def refuse_extension(case: Case, actor: Actor, data: Mapping[str, Any],
+                     user: User | None) -> Transition:
+    deadline = next((d for d in case.open_deadlines() if d.extension_pending), None)
+    reason = str(data.get("reason") or "").strip()
+    transition = perform(case, "refuse_extension", actor, data,
+                         detail={"reason": reason,
+                                 "deadline": deadline.key if deadline else None})
+    if deadline is not None:
+        deadline.requested_days = deadline.request_reason = None
     return transition
 
 
@@ -209,8 +332,9 @@ def accept_settlement(case: Case, actor: Actor, data: Mapping[str, Any],
     offer = case.current_offer()
     assert offer is not None  # the guard checked it
     offer.accept(side_of(actor.roles) or "", user.id, utcnow())
-    if case.settlement_agreed():
-        # The second acceptance concludes the settlement: the system closes the case.
+    if case.settlement_agreed() and not (case.stage == "suspended" and case.arbitrators()):
+        # The second acceptance concludes the settlement: the system closes the case. Where a
+        # tribunal sits, the parties may instead ask it for a consent award.
         transition = perform(case, "conclude_settlement", Actor.system(), {},
                              detail={"offer": offer.id})
         offer.status = "accepted"
@@ -230,6 +354,66 @@ def file_submission(case: Case, actor: Actor, data: Mapping[str, Any],
     db.session.add(Submission(case_id=case.id, author_id=user.id,
                               side=side_of(actor.roles) or "", kind="submission",
                               title=title, body=body))
+    return transition
+
+
+def _pleading(action: str, kind_title: str, side: str | None = None):
+    """A written step that files a text: the statement of defence, a procedural order, a
+    request for correction and the tribunal's ruling on it."""
+
+    def handler(case: Case, actor: Actor, data: Mapping[str, Any],
+                user: User | None) -> Transition:
+        assert user is not None
+        body = str(data.get("body", "")).strip()
+        title = str(data.get("title") or "").strip() or kind_title
+        if not body:
+            raise ActionRefused("Write the text.")
+        transition = perform(case, action, actor, data, detail={"title": title})
+        db.session.add(Submission(case_id=case.id, author_id=user.id,
+                                  side=side or side_of(actor.roles) or "", kind="submission",
+                                  title=title, body=body))
+        return transition
+
+    return handler
+
+
+def schedule_hearing(case: Case, actor: Actor, data: Mapping[str, Any],
+                     user: User | None) -> Transition:
+    start, days = data.get("start"), int(data.get("days") or 0)
+    if start is None or days < 1:
+        raise ActionRefused("Give the first day and the length of the hearing.")
+    transition = perform(case, "schedule_hearing", actor, data,
+                         detail={"start": start, "days": days,
+                                 "details": str(data.get("details") or "")})
+    notify.email_users(notify.case_audience(case, exclude=user), "case_update", case=case,
+                       transition=transition)
+    return transition
+
+
+def report_court_proceedings(case: Case, actor: Actor, data: Mapping[str, Any],
+                             user: User | None) -> Transition:
+    court, reference = str(data.get("court") or "").strip(), str(data.get("reference") or "")
+    if not court:
+        raise ActionRefused("Name the court.")
+    return perform(case, "report_court_proceedings", actor, data,
+                   detail={"court": court, "reference": reference.strip(),
+                           "filed_on": data.get("filed_on")})
+
+
+def issue_consent_award(case: Case, actor: Actor, data: Mapping[str, Any],
+                        user: User | None) -> Transition:
+    offer = case.current_offer()
+    transition = perform(case, "issue_consent_award", actor, data)
+    assert offer is not None  # the guard checked that both sides accepted it
+    offer.status = "accepted"
+    draft = case.award_draft or AwardDraft(case_id=case.id)
+    draft.findings = "The parties settled their dispute and asked the tribunal to record " \
+                     "their settlement in the form of an award."
+    draft.reasoning = offer.terms
+    draft.costs = draft.costs or "As agreed between the parties."
+    draft.updated_at = utcnow()
+    case.award_draft = draft
+    create_decision(case, "award", issued_by=user)
     return transition
 
 
@@ -262,6 +446,26 @@ def _main_role(actor: Actor) -> str:
 
 
 HANDLERS: dict[str, Handler] = {
+    "nominate_arbitrator": nominate_arbitrator,
+    "nominate_presiding": nominate_presiding,
+    "appoint_presiding": appoint_presiding,
+    "replace_arbitrator": replace_arbitrator,
+    "challenge_arbitrator": challenge_arbitrator,
+    "decide_challenge": decide_challenge,
+    "request_extension": request_extension,
+    "grant_extension": grant_extension,
+    "refuse_extension": refuse_extension,
+    "file_defence": _pleading("file_defence", "Answer and statement of defence"),
+    "issue_procedural_order": _pleading("issue_procedural_order", "Procedural order",
+                                        side="tribunal"),
+    "request_correction": _pleading("request_correction",
+                                    "Request for correction or interpretation"),
+    "decide_correction": _pleading("decide_correction",
+                                   "Ruling on the request for correction or interpretation",
+                                   side="tribunal"),
+    "schedule_hearing": schedule_hearing,
+    "report_court_proceedings": report_court_proceedings,
+    "issue_consent_award": issue_consent_award,
     "submit": submit,
     "resubmit": resubmit,
     "issue_deficiency": issue_deficiency,

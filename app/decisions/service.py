@@ -37,9 +37,30 @@ KEY_DATES = {
     "proceed_in_default": _l("Respondent in default"),
     "appoint_mediator": _l("Mediator appointed"),
     "end_mediation": _l("Mediation ended without settlement"),
+    "file_defence": _l("Answer and statement of defence filed"),
     "appoint_arbitrator": _l("Arbitrator appointed"),
+    "nominate_presiding": _l("Tribunal constituted"),
+    "appoint_presiding": _l("Tribunal constituted"),
+    "suspend_proceedings": _l("Proceedings suspended for settlement"),
     "close_proceedings": _l("Proceedings closed"),
 }
+
+CAPACITY_LABELS = {
+    "presiding": _l("Presiding arbitrator"),
+    "claimant_nominee": _l("Arbitrator nominated by the claimant"),
+    "respondent_nominee": _l("Arbitrator nominated by the respondent"),
+    "sole": _l("Sole arbitrator"),
+}
+_SEAT_ORDER = ("presiding", "claimant_nominee", "respondent_nominee", "sole")
+
+
+def _tribunal(case: Case) -> list[dict[str, str]]:
+    """The members who sign the award, the presiding arbitrator first."""
+    members = sorted(case.arbitrators(), key=lambda p: _SEAT_ORDER.index(p.capacity)
+                     if p.capacity in _SEAT_ORDER else len(_SEAT_ORDER))
+    return [{"name": p.user.name,
+             "capacity": str(CAPACITY_LABELS.get(p.capacity or "sole", CAPACITY_LABELS["sole"]))}
+            for p in members]
 
 
 def new_verification_code() -> str:
@@ -109,6 +130,8 @@ def decision_context(case: Case, decision: Decision) -> dict[str, Any]:
         return {"name": users[0].name} if users else None
 
     procedure = procedure_for(case)
+    tribunal = _tribunal(case)
+    consent = any(e.action == "issue_consent_award" for e in case.events)
     events = {e.action: e.at.date() for e in case.events}
     key_dates = [(str(label), events.get(action)) for action, label in KEY_DATES.items()]
     draft = case.award_draft
@@ -139,15 +162,20 @@ def decision_context(case: Case, decision: Decision) -> dict[str, Any]:
                     "country_name": country_name(r.country, lang), "owner": r.owner}
                    for r in case.rights],
         "key_dates": [{"label": label, "date": d} for label, d in key_dates if d],
-        "decision": {"kind_label": str(DECISION_LABELS[decision.kind]),
+        "panel": case.procedure_key == "expedited",
+        "decision": {"kind_label": str(_l("Decision of the panel"))
+                     if case.procedure_key == "expedited" and decision.kind == "award"
+                     else str(DECISION_LABELS[decision.kind]),
                      "verification_code": decision.verification_code,
                      "verify_url": external_url("decisions.verify",
                                                 code=decision.verification_code),
                      "issued_on": utcnow().date()},
         "award": {"findings": draft.findings if draft else "",
                   "reasoning": draft.reasoning if draft else "",
-                  "costs": draft.costs if draft else "", "orders": orders},
-        "arbitrator": first("arbitrator"),
+                  "costs": draft.costs if draft else "", "orders": orders,
+                  "consent": consent},
+        "arbitrator": tribunal[0] if tribunal else first("arbitrator"),
+        "tribunal": tribunal,
         "mediator": first("mediator"),
         "settlement": {"terms": offer.terms if offer else "", "acceptances": acceptances},
     }

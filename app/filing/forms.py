@@ -26,6 +26,7 @@ from wtforms.validators import (
 )
 
 from app import labels
+from workflows import calendar
 
 CURRENCIES = ("USD", "EUR", "AED", "SAR", "EGP", "JOD", "MAD", "TND", "DZD", "QAR", "KWD",
               "BHD", "OMR", "PKR", "BDT", "INR", "TRY", "MYR", "IDR")
@@ -40,6 +41,16 @@ class CountryField(SelectField):
     def pre_validate(self, form):
         if not self.data or self.data not in {choice.value for choice in self.choices}:
             raise ValidationError(_l("Choose a country from the list."))
+
+
+class SubdivisionField(StringField):
+    """A state or province with its own weekend or holidays (Malaysia's Kelantan, ...)."""
+
+
+def _check_subdivision(form, field) -> None:
+    code = (field.data or "").strip().upper()
+    if code and code not in calendar.subdivisions(form.country.data or ""):
+        raise ValidationError(_l("This country has no state or province with that code."))
 
 
 class StepForm(FlaskForm):
@@ -61,6 +72,11 @@ class ClaimantForm(StepForm):
     country = CountryField(_l("Claimant's country"))
     address = TextAreaField(_l("Claimant's address"), validators=[DataRequired(),
                                                                   Length(max=1000)])
+    subdivision = SubdivisionField(
+        _l("State or province (optional)"), validators=[Optional(), Length(max=10),
+                                                        _check_subdivision],
+        description=_l("Only where it has its own weekend or holidays, e.g. Malaysia: 03 "
+                       "Kelantan, 11 Terengganu, 02 Kedah."))
     email = EmailField(_l("Claimant's email"), validators=[DataRequired(), Email(),
                                                            Length(max=254)])
     counsel_name = StringField(_l("Counsel's name"), validators=[Optional(), Length(max=200)])
@@ -79,6 +95,11 @@ class RespondentForm(StepForm):
     country = CountryField(_l("Respondent's country"))
     address = TextAreaField(_l("Respondent's address"),
                             validators=[DataRequired(), Length(max=1000)])
+    subdivision = SubdivisionField(
+        _l("State or province (optional)"), validators=[Optional(), Length(max=10),
+                                                        _check_subdivision],
+        description=_l("Only where it has its own weekend or holidays, e.g. Malaysia: 03 "
+                       "Kelantan, 11 Terengganu, 02 Kedah."))
     email = EmailField(_l("Respondent's email"),
                        validators=[DataRequired(), Email(), Length(max=254)],
                        description=_l("The respondent is served at this address."))
@@ -119,6 +140,9 @@ class RemediesForm(StepForm):
     domain_transfer = BooleanField(labels.REMEDY_LABELS["domain_transfer"])
     domain_transfer_details = StringField(_l("Domain name(s) to transfer"),
                                           validators=[Optional(), Length(max=1000)])
+    domain_cancellation = BooleanField(labels.REMEDY_LABELS["domain_cancellation"])
+    domain_cancellation_details = StringField(_l("Domain name(s) to cancel"),
+                                              validators=[Optional(), Length(max=1000)])
     damages = BooleanField(labels.REMEDY_LABELS["damages"])
     damages_amount = DecimalField(_l("Amount claimed"), places=2,
                                   validators=[Optional(), NumberRange(min=Decimal("0.01"))])
@@ -134,11 +158,18 @@ class RemediesForm(StepForm):
     other_details = TextAreaField(_l("Describe the remedy"),
                                   validators=[Optional(), Length(max=5000)])
 
-    KINDS = ("cease_use", "takedown", "domain_transfer", "damages", "licence", "coexistence",
-             "other")
+    KINDS = ("cease_use", "takedown", "domain_transfer", "domain_cancellation", "damages",
+             "licence", "coexistence", "other")
+    allowed: frozenset[str] | None = None  # the procedure's remedies, set by the view
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        if self.allowed is not None:
+            for kind in self.KINDS:
+                if self[kind].data and kind not in self.allowed:
+                    self[kind].errors = [*self[kind].errors, _l(
+                        "The procedure you chose cannot grant this remedy.")]
+                    ok = False
         if not any(self[kind].data for kind in self.KINDS):
             self.cease_use.errors = [*self.cease_use.errors, _l("Choose at least one remedy.")]
             ok = False

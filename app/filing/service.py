@@ -10,15 +10,26 @@ from app.extensions import db
 from app.models import Case, IPRight, Participant, Party, Remedy, User
 from app.models.types import utcnow
 from app.services.access import actor_for
-from workflows.engine import current
+from workflows.engine import Procedure, current, procedures
 from workflows.procedures.roles import CLAIMANT, CLAIMANT_COUNSEL
 
 DEFAULT_PROCEDURE = "med-arb"
-REMEDY_KINDS = ("cease_use", "takedown", "domain_transfer", "damages", "licence", "coexistence",
-                "other")
+REMEDY_KINDS = ("cease_use", "takedown", "domain_transfer", "domain_cancellation", "damages",
+                "licence", "coexistence", "other")
+
+
+PROCEDURE_ORDER = ("med-arb", "expedited", "arbitration")
+
+
+def procedure_choices() -> list[Procedure]:
+    """The procedures open to new filings, each in its newest rules version."""
+    keys = {p.key for p in procedures()}
+    ordered = [k for k in PROCEDURE_ORDER if k in keys] + sorted(keys - set(PROCEDURE_ORDER))
+    return [current(key) for key in ordered]
 
 
 def start_draft(user: User, procedure_key: str = DEFAULT_PROCEDURE) -> Case:
+    """A new draft under the newest rules version of the procedure the claimant chose."""
     procedure = current(procedure_key)
     case = Case(procedure_key=procedure.key, rules_version=procedure.rules_version,
                 stage=procedure.initial, filer_id=user.id, language=user.locale or "en",
@@ -56,6 +67,7 @@ def _fill_party(party: Party | None, data: Mapping[str, Any]) -> None:
     party.country = data["country"]
     party.address = data["address"].strip()
     party.email = User.normalise_email(data["email"])
+    party.subdivision = (data.get("subdivision") or "").strip().upper() or None
 
 
 def add_right(case: Case, data: Mapping[str, Any], user: User) -> IPRight:
@@ -120,7 +132,8 @@ def save_remedies(case: Case, data: Mapping[str, Any], user: User) -> None:
 
 def save_proceedings(case: Case, data: Mapping[str, Any], user: User) -> None:
     case.language = data["language"]
-    case.mediation_days = int(data["mediation_days"])
+    if data.get("mediation_days"):
+        case.mediation_days = int(data["mediation_days"])
     _record(case, user, "update_filing", {"step": "proceedings"})
 
 

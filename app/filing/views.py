@@ -11,7 +11,7 @@ from app.cases.service import take_action
 from app.filing import forms, service
 from app.services import jobs
 from app.services.access import load_draft
-from workflows.engine import ActionRefused
+from workflows.engine import ActionRefused, procedure_for
 
 bp = Blueprint("filing", __name__, url_prefix="/file")
 
@@ -32,9 +32,18 @@ def _next_step(step: str) -> str:
     return STEP_KEYS[min(index + 1, len(STEP_KEYS) - 1)]
 
 
+@bp.get("/new")
+def choose():
+    return render_template("filing/choose.html", procedures=service.procedure_choices(),
+                           default=service.DEFAULT_PROCEDURE)
+
+
 @bp.post("/new")
 def new():
-    case = service.start_draft(current_user)
+    key = request.form.get("procedure") or service.DEFAULT_PROCEDURE
+    if key not in {p.key for p in service.procedure_choices()}:
+        abort(400)
+    case = service.start_draft(current_user, key)
     jobs.commit()
     return redirect(url_for("filing.step", draft_id=case.id, step="claimant"))
 
@@ -50,6 +59,10 @@ def step(draft_id: int, step: str):
         return render_template("filing/review.html", case=case, steps=STEPS, step=step,
                                problems=case.filing_problems())
     form = _form_for(case, step)
+    if step == "proceedings" and case.procedure_key != "med-arb":
+        del form.mediation_days  # only med-arb has a mediation period to choose
+    if step == "remedies":
+        form.allowed = procedure_for(case).remedies
     if form.validate_on_submit():
         SAVERS[step](case, form.data, current_user)
         jobs.commit()
@@ -68,7 +81,7 @@ def _form_for(case, step: str):
     if step in ("claimant", "respondent"):
         party = case.party(step)
         data = {"name": party.name, "country": party.country, "address": party.address,
-                "email": party.email}
+                "email": party.email, "subdivision": party.subdivision}
         if step == "claimant":
             data.update(counsel_name=party.counsel_name, counsel_firm=party.counsel_firm,
                         counsel_email=party.counsel_email,

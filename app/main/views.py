@@ -42,7 +42,10 @@ def dashboard():
     cases = db.session.scalars(query).all()
     drafts = [c for c in cases if c.stage == "draft" and c.filer_id == current_user.id]
     active = [c for c in cases if c.stage != "draft"]
-    return render_template("main/dashboard.html", drafts=drafts, cases=active)
+    from app.filing.service import DEFAULT_PROCEDURE, procedure_choices
+
+    return render_template("main/dashboard.html", drafts=drafts, cases=active,
+                           procedures=procedure_choices(), default=DEFAULT_PROCEDURE)
 
 
 @bp.post("/language")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Case, Deadline, Decision, JobFailure
-from app.services import jobs
+from app.manage.forms import KIND_LABELS, CalendarDayForm, DeleteForm
+from app.models import CalendarDay, Case, Deadline, Decision, JobFailure
+from app.services import calendars, jobs
 from workflows.engine import procedures
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -75,3 +76,36 @@ def retry_job(failure_id: int):
     else:
         flash(gettext("The job failed again; see its error."), "error")
     return redirect(url_for("manage.job_failures"))
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar_days():
+    """Confirm, move or remove an Islamic holiday date for a country, or close the Centre.
+    Moving an Eid is two corrections: remove the estimated date, add the sighted one."""
+    form = CalendarDayForm()
+    if form.validate_on_submit():
+        moved = calendars.set_day(form.country.data, form.day.data, form.kind.data,
+                                  form.name.data or "", current_user,
+                                  moved_from=form.moved_from.data)
+        jobs.commit()
+        flash(_moved_message(len(moved)), "success")
+        return redirect(url_for("manage.calendar_days"))
+    rows = db.session.scalars(select(CalendarDay).order_by(CalendarDay.day.desc())).all()
+    return render_template("manage/calendar.html", form=form, rows=rows,
+                           kind_labels=KIND_LABELS, delete_form=DeleteForm()), (
+        422 if form.errors else 200)
+
+
+@bp.post("/calendar/<int:row_id>/delete")
+def delete_calendar_day(row_id: int):
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    moved = calendars.delete_day(row_id, current_user)
+    jobs.commit()
+    flash(_moved_message(len(moved)), "success")
+    return redirect(url_for("manage.calendar_days"))
+
+
+def _moved_message(count: int) -> str:
+    return ngettext("Calendar saved; %(num)s open time limit was recomputed.",
+                    "Calendar saved; %(num)s open time limits were recomputed.", count)

@@ -3,7 +3,7 @@
 from app.models.api_token import ApiToken
 from app.models.audit import AuditEvent, AuditTrailViolation
 from app.models.case import Case, CaseNumberCounter, IPRight, Participant, Party, Remedy
-from app.models.deadline import Deadline
+from app.models.deadline import CalendarDay, Deadline
 from app.models.decision import AwardDraft, Decision
 from app.models.document import Document
 from app.models.invitation import Invitation
@@ -13,7 +13,8 @@ from app.models.outbox import OutboxEmail
 from app.models.user import User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditTrailViolation", "AwardDraft", "Case", "CaseNumberCounter",
-    "Deadline", "Decision", "Document", "IPRight", "Invitation", "JobFailure", "Message",
-    "OutboxEmail", "Participant", "Party", "Remedy", "SettlementOffer", "Submission", "User",
+    "ApiToken", "AuditEvent", "AuditTrailViolation", "AwardDraft", "CalendarDay", "Case",
+    "CaseNumberCounter", "Deadline", "Decision", "Document", "IPRight", "Invitation",
+    "JobFailure", "Message", "OutboxEmail", "Participant", "Party", "Remedy", "SettlementOffer",
+    "Submission", "User",
 ]

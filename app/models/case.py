@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from app.models.user import User
 
 IP_RIGHT_KINDS = ("trademark", "copyright", "patent", "design", "gi", "domain")
-REMEDY_KINDS = ("cease_use", "takedown", "domain_transfer", "damages", "licence",
-                "coexistence", "other")
+REMEDY_KINDS = ("cease_use", "takedown", "domain_transfer", "domain_cancellation", "damages",
+                "licence", "coexistence", "other")
 LANGUAGES = ("en", "ar", "fr")
 SIDES = ("claimant", "respondent")
 
@@ -67,6 +67,9 @@ class Case(db.Model):
     infringement_locations: Mapped[str] = mapped_column(Text, default="")
     infringement_since: Mapped[date | None] = mapped_column(Date)
     deficiency_notice: Mapped[str | None] = mapped_column(Text)
+    # While suspended for settlement: the stage to resume and the days its period had left.
+    suspended_from: Mapped[str | None] = mapped_column(String(40))
+    suspended_remaining: Mapped[int | None] = mapped_column(Integer)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -149,9 +152,16 @@ class Case(db.Model):
             missing.append("rights")
         if not self.infringement_description.strip():
             missing.append("infringement")
-        if not self.remedies:
+        if not self.remedies or not self.remedies_allowed():
             missing.append("remedies")
         return missing
+
+    def remedies_allowed(self) -> bool:
+        """Whether every remedy sought is one the case's procedure can grant."""
+        from workflows.engine import procedure_for
+
+        allowed = procedure_for(self).remedies
+        return allowed is None or all(r.kind in allowed for r in self.remedies)
 
     def current_offer(self) -> SettlementOffer | None:
         return next((o for o in reversed(self.offers) if o.status == "open"), None)
@@ -170,12 +180,73 @@ class Case(db.Model):
         draft = self.award_draft
         return draft is not None and draft.is_complete({r.id for r in self.remedies})
 
+    # --- facts the procedures' guards read ---------------------------------------------
+    def open_deadline_row(self, key: str) -> Deadline | None:
+        return next((d for d in self.open_deadlines() if d.key == key), None)
+
+    def extension_pending(self) -> bool:
+        return any(d.extension_pending for d in self.open_deadlines())
+
+    def deadline_addressed_to(self, side: str) -> bool:
+        return any(d.addressee.removesuffix("_counsel") == side for d in self.open_deadlines())
+
+    def deadline_extended(self, key: str) -> bool:
+        deadline = self.open_deadline_row(key)
+        return deadline is not None and bool(deadline.extended_days)
+
+    def arbitrators(self) -> list[Participant]:
+        return [p for p in self.participants if p.role == "arbitrator"]
+
+    def nominated(self, side: str) -> bool:
+        return any(p.capacity == f"{side}_nominee" for p in self.arbitrators())
+
+    def co_arbitrators_complete(self) -> bool:
+        return self.nominated("claimant") and self.nominated("respondent")
+
+    def tribunal_vacancies(self) -> list[str]:
+        """Seats of a three-member tribunal left empty (after a successful challenge)."""
+        if self.procedure_key != "arbitration":
+            return []
+        seats = ["claimant_nominee", "respondent_nominee"]
+        if self.stage not in ("nominations", "presiding"):
+            seats.append("presiding")
+        filled = {p.capacity for p in self.arbitrators()}
+        return [s for s in seats if s not in filled]
+
+    def challenge_pending(self) -> bool:
+        return any(p.challenge_status == "pending" for p in self.arbitrators())
+
     # --- the engine's CaseRecord protocol ----------------------------------------------
-    def addressee_calendar(self, addressee: str) -> tuple[str, str]:
+    def addressee_calendar(self, addressee: str) -> calendar.Addressee:
+        """The addressee's country (and state) and zone, with the institution's closure days
+        and the confirmed holiday dates of that country."""
+        from app.models.deadline import calendar_adjustments
+
         party = self.party(addressee.removesuffix("_counsel"))
-        country = (party.country if party and party.country
-                   else current_app.config["INSTITUTION_COUNTRY"])
-        return country, calendar.default_timezone(country)
+        if party and party.country:
+            country, subdiv = party.country, party.subdivision or None
+        else:
+            country, subdiv = current_app.config["INSTITUTION_COUNTRY"], None
+        closures, overrides = calendar_adjustments(country)
+        return calendar.Addressee(country=country, tz=calendar.default_timezone(country),
+                                  subdiv=subdiv, closures=closures, overrides=overrides)
+
+    def extend_deadline(self, key: str, days: int, *, at: datetime,
+                        reason: str) -> calendar.DueDate:
+        """Lengthen a running period by `days`, counted like the period itself from its
+        original trigger, in the addressee's calendar."""
+        deadline = self.open_deadline_row(key)
+        assert deadline is not None  # the engine checked it runs
+        basis = calendar.DueDate.from_dict(deadline.basis)
+        due = self.addressee_calendar(deadline.addressee).due(
+            basis.trigger, basis.days + days, business=basis.business,
+            trigger_label=basis.trigger_label)
+        deadline.due_date, deadline.due_at, deadline.basis = due.due_date, due.due_at, due.as_dict()
+        deadline.extended_days = (deadline.extended_days or 0) + days
+        deadline.extension_reason = reason
+        deadline.requested_days = deadline.request_reason = None
+        deadline.reminder_sent_at = None
+        return due
 
     def open_deadline(self, rule: Any, due: calendar.DueDate, *, at: datetime) -> None:
         self.deadlines.append(
@@ -250,6 +321,8 @@ class Party(db.Model):
     country: Mapped[str] = mapped_column(String(2), default="")
     address: Mapped[str] = mapped_column(Text, default="")
     email: Mapped[str] = mapped_column(String(254), default="")
+    # State or province with its own weekend and holidays (e.g. Kelantan, MY "03").
+    subdivision: Mapped[str | None] = mapped_column(String(10))
     counsel_name: Mapped[str | None] = mapped_column(String(200))
     counsel_firm: Mapped[str | None] = mapped_column(String(200))
     counsel_email: Mapped[str | None] = mapped_column(String(254))
@@ -311,6 +384,10 @@ class Participant(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str] = mapped_column(String(30))
+    # For arbitrators: sole, claimant_nominee, respondent_nominee or presiding.
+    capacity: Mapped[str | None] = mapped_column(String(30))
+    challenge_status: Mapped[str | None] = mapped_column(String(10))  # pending|rejected
+    challenge_grounds: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="participants")

@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     is_case_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     is_neutral: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # SHA-256 of the secret in the user's private calendar-feed URL (None: no feed).
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_password(self, password: str) -> None:

@@ -21,8 +21,8 @@ REMEDIES = {"cease_use": "y", "cease_use_details": "Stop selling the goods.",
 PROCEEDINGS = {"language": "en", "mediation_days": "60"}
 
 
-def start_draft(client: FlaskClient) -> int:
-    response = client.post("/file/new")
+def start_draft(client: FlaskClient, procedure: str | None = None) -> int:
+    response = client.post("/file/new", data={"procedure": procedure} if procedure else {})
     assert response.status_code == 302
     return int(re.search(r"/file/(\d+)/claimant", response.location).group(1))
 
@@ -37,9 +37,9 @@ def fill_complaint(client: FlaskClient, draft_id: int, **overrides) -> None:
         assert response.status_code == 302, (step, response.get_data(as_text=True)[:2000])
 
 
-def file_complaint(client: FlaskClient, **overrides) -> str:
-    """File a complete complaint; returns the case number."""
-    draft_id = start_draft(client)
+def file_complaint(client: FlaskClient, procedure: str | None = None, **overrides) -> str:
+    """File a complete complaint under `procedure` (default: med-arb); returns the number."""
+    draft_id = start_draft(client, procedure)
     fill_complaint(client, draft_id, **overrides)
     response = client.post(f"/file/{draft_id}/submit")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]

@@ -21,7 +21,8 @@ def test_anonymous_users_are_sent_to_the_login_page(client, app, people):
 
 def test_every_route_requires_login_unless_marked_public(app):
     public = {"static", "main.index", "main.set_language", "main.healthz", "auth.login",
-              "auth.register", "auth.join", "decisions.verify", "decisions.verify_form"}
+              "auth.register", "auth.join", "decisions.verify", "decisions.verify_form",
+              "rules.index", "rules.show", "calendar.feed"}
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         is_public = getattr(view, "is_public", False) or rule.endpoint == "static"
@@ -82,6 +83,8 @@ def test_caucus_message_hidden_from_the_other_side_and_the_tribunal(app, people)
     assert canary in people.client("claimant").get(f"/cases/{number}").get_data(as_text=True)
     assert canary in people.client("mediator").get(f"/cases/{number}").get_data(as_text=True)
     act(people.client("mediator"), number, "end_mediation")
+    act(people.client("respondent"), number, "file_defence",
+        {"body": "The goods are genuine parallel imports."})
     act(people.client("manager"), number, "appoint_arbitrator",
         {"neutral_id": people.user("arbitrator").id})
     for key in ("respondent", "arbitrator", "manager"):

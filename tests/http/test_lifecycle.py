@@ -94,6 +94,10 @@ def test_settled_in_mediation(app, people):
 def test_decided_by_award(app, people):
     number = into_mediation(app, people)
     act(people.client("claimant"), number, "end_mediation")
+    assert case(number).stage == "defence"
+    assert [d.key for d in case(number).open_deadlines()] == ["defence"]
+    act(people.client("respondent"), number, "file_defence",
+        {"body": "The goods were bought from the owner's distributor."})
     assert case(number).stage == "arbitrator_appointment"
     arbitrator = people.user("arbitrator")
     act(people.client("manager"), number, "appoint_arbitrator", {"neutral_id": arbitrator.id})

@@ -94,5 +94,5 @@ def test_mediation_period_running_out_sends_the_case_to_arbitration(app, people,
     assert "applied 0" in sweep_after(runner, 30)
     output = sweep_after(runner, 65)
     assert f"{number}: end_mediation" in output
-    assert case(number).stage == "arbitrator_appointment"
+    assert case(number).stage == "defence"  # med-arb 2026.2: the answer and defence come next
     assert case(number).events[-1].actor_name == "Sulh"

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from workflows.calendar import (
+    Addressee,
     DueDate,
     SkippedDay,
     compute_due,
@@ -22,6 +23,7 @@ from workflows.calendar import (
     hijri_date,
     hijri_iso,
     is_business_day,
+    subdivisions,
 )
 
 D = date
@@ -96,7 +98,46 @@ CASES = [
     # Unknown to the holidays package: Sat-Sun, no holidays. Fri 2 Jan 2026 + 1 = Sat 3 -> Mon 5.
     ("unknown-country-fallback", D(2026, 1, 2), 1, "XX", False, D(2026, 1, 5),
      [D(2026, 1, 3), D(2026, 1, 4)]),
+    # QA Fri-Sat; Eid al-Fitr Fri 20 - Sun 22 Mar 2026. Sun 15 Mar + 5 = Fri 20 -> Mon 23 Mar.
+    ("QA-eid-al-fitr", D(2026, 3, 15), 5, "QA", False, D(2026, 3, 23),
+     [D(2026, 3, 20), D(2026, 3, 21), D(2026, 3, 22)]),
+    # KW across the year end: Thu 25 Dec 2025 + 7 = Thu 1 Jan 2026, New Year's Day; Fri 2 and
+    # Sat 3 weekend -> Sun 4 Jan 2026.
+    ("KW-year-boundary", D(2025, 12, 25), 7, "KW", False, D(2026, 1, 4),
+     [D(2026, 1, 1), D(2026, 1, 2), D(2026, 1, 3)]),
+    # BN rests on Friday and Sunday: Tue 6 Jan + 3 = Fri 9 Jan -> Sat 10 Jan (a working day).
+    ("BN-saturday-works", D(2026, 1, 6), 3, "BN", False, D(2026, 1, 10), [D(2026, 1, 9)]),
+    # AE Eid al-Adha 2026: Wed 27 Eid, Thu 28 + Fri 29 holidays, Sat 30 + Sun 31 weekend.
+    # Wed 20 May + 7 = Wed 27 May -> Mon 1 Jun.
+    ("AE-eid-al-adha", D(2026, 5, 20), 7, "AE", False, D(2026, 6, 1),
+     [D(2026, 5, 27), D(2026, 5, 28), D(2026, 5, 29), D(2026, 5, 30), D(2026, 5, 31)]),
+    # EG into 2027: Thu 24 Dec 2026 + 8 = Fri 1 Jan 2027 (weekend; not an EG holiday), Sat 2
+    # -> Sun 3 Jan 2027.
+    ("EG-year-boundary-2027", D(2026, 12, 24), 8, "EG", False, D(2027, 1, 3),
+     [D(2027, 1, 1), D(2027, 1, 2)]),
+    # ID Sat-Sun; Islamic New Year Tue 16 Jun 2026. Wed 10 Jun + 6 = Tue 16 -> Wed 17 Jun.
+    ("ID-islamic-new-year", D(2026, 6, 10), 6, "ID", False, D(2026, 6, 17), [D(2026, 6, 16)]),
 ]  # fmt: skip
+
+
+def test_malaysian_states_have_their_own_weekend():
+    # Kelantan (MY-03) rests on Friday and Saturday, federal Malaysia on Saturday and Sunday.
+    # From Wed 7 Jan 2026, 2 business days: Kelantan Thu 8, (Fri 9, Sat 10), Sun 11.
+    kelantan = compute_due(D(2026, 1, 7), 2, country="MY", business=True, subdiv="03")
+    federal = compute_due(D(2026, 1, 7), 2, country="MY", business=True)
+    assert kelantan.due_date == D(2026, 1, 11) and federal.due_date == D(2026, 1, 9)
+    assert is_business_day(D(2026, 1, 11), "MY", subdiv="03") == (True, None)
+    assert not is_business_day(D(2026, 1, 11), "MY")[0]
+    assert DueDate.from_dict(json.loads(json.dumps(kelantan.as_dict()))) == kelantan
+    # An unknown state falls back to the national calendar.
+    assert compute_due(D(2026, 1, 7), 2, country="MY", business=True,
+                       subdiv="ZZ").due_date == D(2026, 1, 9)
+    assert "03" in subdivisions("MY") and subdivisions("XX") == ()
+
+
+def test_addressee_carries_the_corrections():
+    who = Addressee("SA", "Asia/Riyadh", closures=frozenset({D(2026, 5, 17)}))
+    assert who.due(D(2026, 5, 3), 14).due_date == D(2026, 5, 18)
 
 
 @pytest.mark.parametrize(
@@ -359,7 +400,8 @@ except ImportError:  # pragma: no cover - hypothesis is an optional dev tool
     given = None
 
 if given is not None:
-    _countries = st.sampled_from(["SA", "AE", "EG", "MA", "PK", "IR", "MY", "TR", "JO", "BN", "XX"])
+    _countries = st.sampled_from(["SA", "AE", "EG", "MA", "PK", "IR", "MY", "TR", "JO", "BN", "XX",
+                                  "QA", "KW", "ID"])
     _triggers = st.dates(min_value=D(2005, 1, 1), max_value=D(2035, 12, 31))
 
     @settings(max_examples=300, deadline=None, database=None)
@@ -377,3 +419,13 @@ if given is not None:
         assert longer.due_date >= shorter.due_date
         if business and days:  # zero business days from a weekend rolls to the first one
             assert longer.due_date > shorter.due_date
+
+    @settings(max_examples=150, deadline=None, database=None)
+    @given(_triggers, st.integers(0, 40), st.sampled_from(["01", "02", "03", "11", "14"]),
+           st.booleans())
+    def test_state_calendars_keep_the_properties(trigger, days, subdiv, business):
+        result = compute_due(trigger, days, country="MY", business=business, subdiv=subdiv)
+        assert is_business_day(result.due_date, "MY", subdiv=subdiv)[0]
+        assert result.due_date >= trigger + timedelta(days)
+        longer = compute_due(trigger, days + 1, country="MY", business=business, subdiv=subdiv)
+        assert longer.due_date >= result.due_date

@@ -1,4 +1,4 @@
-"""job failures, API tokens, deadline reminders
+"""job failures and API tokens
 
 Revision ID: 4a7e0b5c2d19
 Revises: a1c99bee6054
@@ -45,13 +45,8 @@ def upgrade():
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
-    with op.batch_alter_table('deadlines', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('reminded_at', sa.DateTime(), nullable=True))
-
 
 def downgrade():
-    with op.batch_alter_table('deadlines', schema=None) as batch_op:
-        batch_op.drop_column('reminded_at')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
     op.drop_table('api_tokens')
