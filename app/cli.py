@@ -14,6 +14,7 @@ from app.extensions import db
 demo = AppGroup("demo", help="Demonstration data (embedded default only).")
 deadlines = AppGroup("deadlines", help="Time limits.")
 audit = AppGroup("audit", help="The audit trail.")
+storage = AppGroup("storage", help="The document store.")
 
 
 @demo.command("seed")
@@ -64,6 +65,54 @@ def audit_verify() -> None:
     click.echo(f"audit trail intact for {len(previous)} cases")
 
 
+@storage.command("check")
+@click.option("--repair", is_flag=True,
+              help="Remove bytes that no row refers to (older than the grace period).")
+@click.option("--grace", type=int, default=None,
+              help="Seconds during which unreferenced bytes may be an upload about to commit "
+                   "(default STORAGE_ORPHAN_GRACE_SECONDS).")
+@click.option("--no-hash", is_flag=True, help="Skip re-hashing every stored file.")
+def storage_check(repair: bool, grace: int | None, no_hash: bool) -> None:
+    """Rows without bytes, bytes without rows, and hash mismatches; exit 1 if any."""
+    from app.models import Decision, Document
+    from app.services.storage import check_store, get_storage, remove_orphan
+
+    recorded: dict[str, str | None] = {
+        key: sha for key, sha in db.session.execute(
+            select(Document.storage_key, Document.sha256))}
+    recorded.update({key: sha for key, sha in db.session.execute(
+        select(Decision.storage_key, Decision.sha256).where(Decision.storage_key.is_not(None)))})
+    store = get_storage()
+    grace = current_app.config["STORAGE_ORPHAN_GRACE_SECONDS"] if grace is None else grace
+    report = check_store(store, recorded, grace_seconds=grace, verify_hashes=not no_hash)
+    for key in report.missing:
+        click.echo(f"missing bytes: {key}")
+    for key in report.mismatched:
+        click.echo(f"hash mismatch: {key}")
+    for key in report.orphans:
+        click.echo(f"orphan bytes: {key}")
+    for key in report.recent_orphans:
+        click.echo(f"recent unreferenced bytes (left alone, may be an upload in progress): {key}")
+    removed = 0
+    if repair:
+        # Re-read the rows just before deleting: a key that gained a row meanwhile stays.
+        for key in report.orphans:
+            if key.rsplit("/", 1)[-1].endswith(".partial") or not (
+                    db.session.scalar(select(func.count()).select_from(Document)
+                                      .where(Document.storage_key == key))
+                    or db.session.scalar(select(func.count()).select_from(Decision)
+                                         .where(Decision.storage_key == key))):
+                remove_orphan(store, key)
+                removed += 1
+                click.echo(f"removed: {key}")
+    click.echo(f"{len(recorded)} recorded, {len(report.missing)} missing, "
+               f"{len(report.mismatched)} mismatched, {len(report.orphans)} orphaned"
+               + (f", {removed} removed" if repair else ""))
+    remaining_orphans = [] if repair else report.orphans
+    if report.missing or report.mismatched or remaining_orphans:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
-    for group in (demo, deadlines, audit):
+    for group in (demo, deadlines, audit, storage):
         app.cli.add_command(group)

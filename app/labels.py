@@ -72,6 +72,9 @@ EVENT_LABELS = {
     "join": _l("Joined the case"),
     "upload_document": _l("Document added"),
     "download_document": _l("Document downloaded"),
+    "replace_document": _l("New version of a document added"),
+    "withdraw_document": _l("Document withdrawn"),
+    "download_bundle": _l("Case bundle downloaded"),
     "download_decision": _l("Decision downloaded"),
     "decision_rendered": _l("Decision issued and sealed"),
 }
