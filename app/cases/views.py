@@ -9,7 +9,9 @@ from flask_login import current_user
 from app.cases import forms
 from app.cases.page import case_page
 from app.cases.service import take_action
-from app.services import jobs
+from app.documents.service import UploadRejected, add_documents, commit_or_discard, discard
+from app.documents.views import attachments_form, incoming_from
+from app.extensions import db
 from app.services.access import actor_for, load_case
 from workflows.engine import ActionRefused, procedure_for, refusal
 
@@ -42,18 +44,37 @@ def action(number: str, name: str):
                                ), 403
     reason = refusal(case, name, actor, {})
     form = forms.form_for(name, case, actor)
-    if request.method == "POST" and reason is None and form.validate_on_submit():
+    attachments = attachments_form(case) if name in PLEADINGS else None
+    if request.method == "POST" and reason is None and form.validate_on_submit() and (
+            attachments is None or attachments.validate()):
         data = dict(form.data)
         if name == "draft_award":
             data["orders"] = forms.award_orders(case, form)
+        keys: list[str] = []
         try:
             take_action(case, name, current_user, data)
+            if attachments is not None and (items := incoming_from(attachments.files)):
+                # The pleading and its files stand or fall together.
+                add_documents(case, current_user, items, scope="participants",
+                              stored_keys=keys)
         except ActionRefused as refused:
             reason = refused.reason
+        except UploadRejected as rejected:
+            db.session.rollback()
+            discard(keys)
+            reason = str(rejected)
+        except BaseException:
+            db.session.rollback()
+            discard(keys)
+            raise
         else:
-            jobs.commit()
+            commit_or_discard(keys)
             flash(_(definition.done or definition.label), "success")
             return redirect(url_for("cases.show", number=case.number))
     status = 422 if request.method == "POST" else 200
     return render_template("cases/action.html", case=case, action=definition, form=form,
-                           reason=reason), status
+                           reason=reason, attachments=attachments), status
+
+
+# Actions whose written pleading may carry documents (shared with everyone in the case).
+PLEADINGS = frozenset({"respond", "file_submission"})

@@ -64,3 +64,21 @@ class ReplaceForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     """Just the deliberate click (and the CSRF token)."""
+
+
+class AttachmentsForm(FlaskForm):
+    """Files attached to a pleading (the filing, the response, a submission): shared with
+    everyone in the case, like the pleading itself."""
+
+    class Meta:
+        csrf = False  # part of a form that carries its own token
+
+    files = FieldList(FormField(FileEntry), min_entries=2, max_entries=10)
+
+
+class FilingDocumentsForm(FlaskForm):
+    files = FieldList(FormField(FileEntry), min_entries=3, max_entries=10)
+    confirm = BooleanField(
+        _l("I understand that, once the complaint is filed, these documents are visible to "
+           "everyone in the case."),
+        validators=[InputRequired(_l("Confirm who will see the documents."))])

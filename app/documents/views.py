@@ -54,6 +54,16 @@ def upload_form(case: Case) -> UploadForm:
     return form
 
 
+def attachments_form(case: Case):
+    """The file rows of a pleading form, with the case's rights and remedies to pick."""
+    from app.documents.forms import AttachmentsForm
+
+    form = AttachmentsForm(prefix="attach")
+    for entry in form.files:
+        entry.form.supports.choices = support_choices(case)
+    return form
+
+
 def incoming_from(entries) -> list[Incoming]:
     items = []
     for entry in entries:

@@ -270,3 +270,49 @@ def test_bundle_has_manifest_hashes_and_the_exhibit_index_pdf(app, people):
     text = "".join(page.extract_text() for page in index.pages)
     assert "C-1" in text and "R-1" in text and "Invoice" in text
     assert "download_bundle" in [e.action for e in case(number).events]
+
+
+def test_documents_attached_to_the_complaint_are_filed_with_it(app, people):
+    from tests.http.filing_steps import fill_complaint, start_draft
+
+    client = people.client("claimant")
+    draft = start_draft(client)
+    fill_complaint(client, draft)
+    data = {"files-0-file": (io.BytesIO(pdf_bytes()), "registration.pdf"),
+            "files-0-title": "Trademark registration", "files-0-kind": "exhibit"}
+    refused = client.post(f"/file/{draft}/documents", data=dict(data),
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and documents() == []  # "who will see" not confirmed
+    data["files-0-file"] = (io.BytesIO(pdf_bytes()), "registration.pdf")
+    response = client.post(f"/file/{draft}/documents", data={**data, "confirm": "y"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert "Trademark registration" in client.get(f"/file/{draft}/review").get_data(True)
+    number = client.post(f"/file/{draft}/submit").location.split("/")[2]
+    manager = people.client("manager")
+    listing = manager.get(f"/cases/{number}/documents/").get_data(as_text=True)
+    assert "C-1" in listing and "Trademark registration" in listing
+
+
+def test_a_response_and_a_submission_carry_their_documents(app, people):
+    number, respondent = served_case(app, people)
+    right = case(number).rights[0]
+    act(respondent, number, "respond", {
+        "position": "contest", "statement": "Genuine goods.",
+        "attach-files-0-file": (io.BytesIO(pdf_bytes()), "invoice.pdf"),
+        "attach-files-0-title": "Supplier invoice", "attach-files-0-kind": "exhibit",
+        "attach-files-0-supports": f"right:{right.id}"})
+    assert [(d.exhibit_number, d.title) for d in documents()] == [("R-1", "Supplier invoice")]
+    assert documents()[0].ip_right_id == right.id
+    assert "Supplier invoice" in people.client("claimant").get(
+        f"/cases/{number}/documents/").get_data(as_text=True)
+
+
+def test_a_bad_attachment_refuses_the_response_too(app, people):
+    number, respondent = served_case(app, people)
+    response = act(respondent, number, "respond", {
+        "position": "contest", "statement": "Genuine goods.",
+        "attach-files-0-file": (io.BytesIO(b"MZ\x00\x00"), "virus.exe"),
+        "attach-files-0-title": "x", "attach-files-0-kind": "exhibit"}, expect=422)
+    assert "not accepted" in response.get_data(as_text=True)
+    assert documents() == [] and case(number).stage == "response"
