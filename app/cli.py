@@ -75,7 +75,7 @@ def audit_verify() -> None:
 def storage_check(repair: bool, grace: int | None, no_hash: bool) -> None:
     """Rows without bytes, bytes without rows, and hash mismatches; exit 1 if any."""
     from app.models import Decision, Document
-    from app.services.storage import check_store, get_storage, remove_orphan
+    from app.services.storage import UPLOAD_MARK, check_store, get_storage, remove_orphan
 
     recorded: dict[str, str | None] = {
         key: sha for key, sha in db.session.execute(
@@ -97,7 +97,7 @@ def storage_check(repair: bool, grace: int | None, no_hash: bool) -> None:
     if repair:
         # Re-read the rows just before deleting: a key that gained a row meanwhile stays.
         for key in report.orphans:
-            if key.rsplit("/", 1)[-1].endswith(".partial") or not (
+            if key.rsplit("/", 1)[-1].endswith(".partial") or UPLOAD_MARK in key or not (
                     db.session.scalar(select(func.count()).select_from(Document)
                                       .where(Document.storage_key == key))
                     or db.session.scalar(select(func.count()).select_from(Decision)

@@ -28,6 +28,7 @@ from urllib.parse import urlparse
 from flask import current_app
 
 CHUNK = 1024 * 1024
+UPLOAD_MARK = "#upload="  # how an unfinished S3 multipart upload is listed
 _KEY = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 
 
@@ -232,6 +233,18 @@ class S3Storage(_Base):
             for item in page.get("Contents", []):
                 yield ListedObject(key=item["Key"][len(start):], size=item["Size"],
                                    modified=item["LastModified"].timestamp())
+        # Unfinished multipart uploads (a killed worker): invisible, but they cost storage.
+        uploads = self.client.get_paginator("list_multipart_uploads")
+        for page in uploads.paginate(Bucket=self.bucket, Prefix=start):
+            for item in page.get("Uploads", []):
+                yield ListedObject(key=f"{item['Key'][len(start):]}{UPLOAD_MARK}"
+                                   f"{item['UploadId']}", size=0,
+                                   modified=item["Initiated"].timestamp(), partial=True)
+
+    def abort_upload(self, listed_key: str) -> None:
+        key, upload_id = listed_key.split(UPLOAD_MARK, 1)
+        self.client.abort_multipart_upload(Bucket=self.bucket, Key=self._name(key),
+                                           UploadId=upload_id)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -309,7 +322,9 @@ def check_store(storage, recorded: dict[str, str | None], *, grace_seconds: floa
 
 
 def remove_orphan(storage, key: str) -> None:
-    if isinstance(storage, LocalStorage) and key.rsplit("/", 1)[-1].endswith(".partial"):
+    if isinstance(storage, S3Storage) and UPLOAD_MARK in key:
+        storage.abort_upload(key)
+    elif isinstance(storage, LocalStorage) and key.rsplit("/", 1)[-1].endswith(".partial"):
         storage.delete_partial(key)
     else:
         storage.delete(key)

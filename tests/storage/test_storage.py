@@ -179,3 +179,20 @@ def test_check_store_orders_by_age(app, backend):
     stored = store.save_bytes(b"x", prefix="cases/9")
     report = check_store(store, {}, grace_seconds=60, now=time.time() + 120)
     assert report.orphans == [stored.key] and not report.recent_orphans
+
+
+def test_an_interrupted_write_is_found_and_removed(app, backend, runner):
+    """What a killed worker leaves mid-write: a .partial file, or an unfinished S3 upload."""
+    store = get_storage()
+    if backend == "local":
+        partial = store.root / "cases" / "1" / ".0123abcd.partial"
+        partial.parent.mkdir(parents=True)
+        partial.write_bytes(b"half a file")
+    else:
+        store.client.create_multipart_upload(Bucket=store.bucket,
+                                             Key=store._name("cases/1/0123abcd"))
+    assert [i.partial for i in store.list()] == [True]
+    result = runner.invoke(args=["storage", "check", "--grace", "0"])
+    assert result.exit_code == 1 and "orphan bytes: cases/1/" in result.output
+    assert runner.invoke(args=["storage", "check", "--grace", "0", "--repair"]).exit_code == 0
+    assert list(store.list()) == []
