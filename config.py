@@ -50,7 +50,12 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    MAX_CONTENT_LENGTH = int(os.environ.get("SULH_MAX_UPLOAD_MB", "50")) * 1024 * 1024
+    # One request may carry several files; each file and each case have their own limits.
+    MAX_CONTENT_LENGTH = int(os.environ.get("SULH_MAX_UPLOAD_MB", "210")) * 1024 * 1024
+    MAX_FILE_SIZE = int(os.environ.get("SULH_MAX_FILE_MB", "100")) * 1024 * 1024
+    MAX_CASE_SIZE = int(os.environ.get("SULH_MAX_CASE_MB", "1024")) * 1024 * 1024
+    # Streamed uploads are parsed in memory only up to this size (form fields, not files).
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
 
     LANGUAGES = ("en", "ar", "fr")
     BABEL_DEFAULT_LOCALE = "en"
@@ -65,6 +70,14 @@ class Config:
     BASE_URL = os.environ.get("SULH_BASE_URL", "http://127.0.0.1:5000")
 
     STORAGE_URL = os.environ.get("STORAGE_URL", f"file://{INSTANCE_DIR / 'storage'}")
+    STORAGE_S3_ENDPOINT = os.environ.get("STORAGE_S3_ENDPOINT", "")  # e.g. http://minio:9000
+    STORAGE_S3_REGION = os.environ.get("STORAGE_S3_REGION", "")
+    STORAGE_S3_ACCESS_KEY = os.environ.get("STORAGE_S3_ACCESS_KEY", "")  # else boto3's chain
+    STORAGE_S3_SECRET_KEY = os.environ.get("STORAGE_S3_SECRET_KEY", "")
+    # Bytes without a row younger than this may be an upload about to commit: never repaired.
+    STORAGE_ORPHAN_GRACE_SECONDS = int(os.environ.get("SULH_ORPHAN_GRACE_SECONDS", "3600"))
+    # The exhibit-index PDF inside a case bundle (rendering costs ~1 s).
+    BUNDLE_INDEX_PDF = True
     JOBS_MODE = os.environ.get("SULH_JOBS", "inprocess")
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     # Seconds to wait before each retry of a failed job (as many retries as waits), then the

@@ -32,6 +32,7 @@ def procedures_show(key: str | None) -> None:
         click.echo(f"{procedure.rules_version}: {procedure.title}")
         click.echo(table(procedure))
         click.echo("")
+storage = AppGroup("storage", help="The document store.")
 
 
 @demo.command("seed")
@@ -176,6 +177,54 @@ def api_token(email: str, name: str) -> None:
     click.echo(token)
 
 
+@storage.command("check")
+@click.option("--repair", is_flag=True,
+              help="Remove bytes that no row refers to (older than the grace period).")
+@click.option("--grace", type=int, default=None,
+              help="Seconds during which unreferenced bytes may be an upload about to commit "
+                   "(default STORAGE_ORPHAN_GRACE_SECONDS).")
+@click.option("--no-hash", is_flag=True, help="Skip re-hashing every stored file.")
+def storage_check(repair: bool, grace: int | None, no_hash: bool) -> None:
+    """Rows without bytes, bytes without rows, and hash mismatches; exit 1 if any."""
+    from app.models import Decision, Document
+    from app.services.storage import UPLOAD_MARK, check_store, get_storage, remove_orphan
+
+    recorded: dict[str, str | None] = {
+        key: sha for key, sha in db.session.execute(
+            select(Document.storage_key, Document.sha256))}
+    recorded.update({key: sha for key, sha in db.session.execute(
+        select(Decision.storage_key, Decision.sha256).where(Decision.storage_key.is_not(None)))})
+    store = get_storage()
+    grace = current_app.config["STORAGE_ORPHAN_GRACE_SECONDS"] if grace is None else grace
+    report = check_store(store, recorded, grace_seconds=grace, verify_hashes=not no_hash)
+    for key in report.missing:
+        click.echo(f"missing bytes: {key}")
+    for key in report.mismatched:
+        click.echo(f"hash mismatch: {key}")
+    for key in report.orphans:
+        click.echo(f"orphan bytes: {key}")
+    for key in report.recent_orphans:
+        click.echo(f"recent unreferenced bytes (left alone, may be an upload in progress): {key}")
+    removed = 0
+    if repair:
+        # Re-read the rows just before deleting: a key that gained a row meanwhile stays.
+        for key in report.orphans:
+            if key.rsplit("/", 1)[-1].endswith(".partial") or UPLOAD_MARK in key or not (
+                    db.session.scalar(select(func.count()).select_from(Document)
+                                      .where(Document.storage_key == key))
+                    or db.session.scalar(select(func.count()).select_from(Decision)
+                                         .where(Decision.storage_key == key))):
+                remove_orphan(store, key)
+                removed += 1
+                click.echo(f"removed: {key}")
+    click.echo(f"{len(recorded)} recorded, {len(report.missing)} missing, "
+               f"{len(report.mismatched)} mismatched, {len(report.orphans)} orphaned"
+               + (f", {removed} removed" if repair else ""))
+    remaining_orphans = [] if repair else report.orphans
+    if report.missing or report.mismatched or remaining_orphans:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
-    for group in (demo, deadlines, audit, jobs, api, procedures_group):
+    for group in (demo, deadlines, audit, jobs, api, procedures_group, storage):
         app.cli.add_command(group)

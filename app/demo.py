@@ -93,6 +93,17 @@ def _act(case: Case, name: str, user: User, **data) -> None:
     jobs.commit()
 
 
+def _document(case: Case, user: User, name: str, title: str, text: str, *,
+              scope: str = "participants", kind: str = "exhibit") -> None:
+    import io
+
+    from app.documents.service import Incoming, add_documents
+
+    add_documents(case, user, [Incoming(io.BytesIO(text.encode()), name, title, kind)],
+                  scope=scope)
+    jobs.commit()
+
+
 def seed() -> list[str]:
     users = _users()
     claimant, respondent = users["claimant"], users["respondent"]
@@ -143,6 +154,13 @@ def seed() -> list[str]:
     mediation = in_mediation(4)
     _act(mediation, "send_message", claimant, channel="caucus:claimant",
          body="In confidence: we could accept a licence at 5 % royalties.")
+    _document(mediation, claimant, "test-purchase.txt", "Test purchase receipt",
+              "Receipt no. 4471 — 12 handbags bearing the NILE mark, bought online.")
+    _document(mediation, respondent, "supplier-invoice.txt", "Supplier invoice",
+              "Invoice from the authorised distributor for the goods in dispute.")
+    _document(mediation, claimant, "royalty-model.txt", "Royalty model (caucus)",
+              "In confidence: licence at 5 % royalties over 2 years.",
+              scope="caucus:claimant", kind="correspondence")
     _act(mediation, "propose_settlement", mediator,
          terms="1. The respondent stops using the mark within 30 days.\n"
                "2. The claimant grants a 2-year licence for remaining stock.")

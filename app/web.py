@@ -95,6 +95,7 @@ def init_app(app: Flask) -> None:
         deadline_explanation=deadline_explanation,
         event_note=event_note,
         document_kind_label=document_kind_label,
+        document_scope_label=document_scope_label,
         external_url=external_url,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -139,6 +140,12 @@ def document_kind_label(kind: str) -> str:
     from app.documents.forms import DOCUMENT_KIND_LABELS
 
     return str(DOCUMENT_KIND_LABELS.get(kind, kind))
+
+
+def document_scope_label(scope: str) -> str:
+    from app.documents.service import SCOPE_LABELS
+
+    return str(SCOPE_LABELS.get(scope, scope))
 
 
 def deadline_explanation(deadline: Any) -> str:

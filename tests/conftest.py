@@ -20,6 +20,18 @@ from app.models import OutboxEmail, User
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres", "postgresql"))
 PASSWORD = "correct horse battery"
+# Test accounts share one cheap hash: scrypt costs ~0.25 s per hash and per sign-in, which
+# dominated tests that sign in several roles. Accounts created through the app keep scrypt.
+_TEST_HASH = None
+
+
+def _test_password_hash() -> str:
+    global _TEST_HASH
+    if _TEST_HASH is None:
+        from werkzeug.security import generate_password_hash
+
+        _TEST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    return _TEST_HASH
 _schema_ready = False
 
 
@@ -80,7 +92,7 @@ class People:
              locale: str = "en", country: str = "EG", **flags) -> User:
         user = User(email=email or f"{key}@example.test", name=name or key.title(),
                     locale=locale, country=country, **flags)
-        user.set_password(PASSWORD)
+        user.password_hash = _test_password_hash()
         db.session.add(user)
         db.session.commit()
         return user

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.cases.forms import form_for
+from app.documents.service import visible_documents
 from app.models import Case, User
 from app.services.access import actor_for, can_see, case_roles, message_visibility
 from workflows.engine import available_actions, procedure_for
@@ -29,7 +30,7 @@ def case_page(case: Case, user: User) -> dict[str, Any]:
         "offers": case.offers if can_see("mediation", roles) else [],
         "current_offer": case.current_offer() if can_see("mediation", roles) else None,
         "submissions": case.submissions,
-        "documents": [d for d in case.documents if can_see(d.scope, roles)],
+        "documents": visible_documents(case, user),
         "decisions": [d for d in case.decisions if d.status == "issued"],
         "pending_decisions": [d for d in case.decisions if d.status != "issued"],
         "deadlines": case.deadlines,

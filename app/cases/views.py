@@ -10,8 +10,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.cases import forms
 from app.cases.page import case_page
 from app.cases.service import take_action
+from app.documents.service import UploadRejected, add_documents, commit_or_discard, discard
+from app.documents.views import attachments_form, incoming_from
 from app.extensions import db
-from app.services import jobs
 from app.services.access import actor_for, load_case
 from app.services.locking import expect_version
 from workflows.engine import ActionRefused, procedure_for, refusal
@@ -46,27 +47,49 @@ def action(number: str, name: str):
     reason = refusal(case, name, actor, {})
     form = forms.form_for(name, case, actor)
     status = 422 if request.method == "POST" else 200
-    if request.method == "POST" and reason is None and form.validate_on_submit():
+    attachments = attachments_form(case) if name in PLEADINGS else None
+    if request.method == "POST" and reason is None and form.validate_on_submit() and (
+            attachments is None or attachments.validate()):
         data = dict(form.data)
         if name == "draft_award":
             data["orders"] = forms.award_orders(case, form)
+        keys: list[str] = []
         try:
             # The page the user acted on showed this version; if the case moved on since, 409.
             expect_version(case, request.form.get("expected_version"))
             take_action(case, name, current_user, data)
-            jobs.commit()
+            if attachments is not None and (items := incoming_from(attachments.files)):
+                # The pleading and its files stand or fall together.
+                add_documents(case, current_user, items, scope="participants",
+                              stored_keys=keys)
+            commit_or_discard(keys)
         except ActionRefused as refused:
+            db.session.rollback()
+            discard(keys)
             reason = refused.reason
+        except UploadRejected as rejected:
+            db.session.rollback()
+            discard(keys)
+            reason = str(rejected)
         except StaleDataError:
             # Someone changed the case first and nothing of this request was saved: show the
             # form again, still filled in, against the case as it is now, to review and resend.
             db.session.rollback()
+            discard(keys)
             case = load_case(number)
             reason = refusal(case, name, actor_for(case, current_user), {}) or _(
                 "This case changed while you were working — please review it and try again.")
             status = 409
+        except BaseException:
+            db.session.rollback()
+            discard(keys)
+            raise
         else:
             flash(_(definition.done or definition.label), "success")
             return redirect(url_for("cases.show", number=case.number))
     return render_template("cases/action.html", case=case, action=definition, form=form,
-                           reason=reason), status
+                           reason=reason, attachments=attachments), status
+
+
+# Actions whose written pleading may carry documents (shared with everyone in the case).
+PLEADINGS = frozenset({"respond", "file_submission", "file_defence", "request_correction"})

@@ -1,58 +1,247 @@
-"""Uploading to and downloading from the case file."""
+"""The case file: list and exhibit index, upload, document page, download, bundle."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import csv
+import io
+import json
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.documents.forms import UploadForm
-from app.documents.service import UploadRejected, add_document
+from app.documents import service
+from app.documents.forms import ReplaceForm, UploadForm, WithdrawForm, support_choices
+from app.documents.service import Incoming, UploadRejected
 from app.extensions import db
-from app.models import Document
+from app.labels import SelectChoice
+from app.models import Case, Document
 from app.models.types import utcnow
 from app.services import jobs
-from app.services.access import actor_for, can_see, case_roles, load_case
-from app.services.downloads import attachment
+from app.services.access import case_roles, load_case
+from app.services.downloads import attachment, safe_filename, stream_zip
 from app.services.storage import get_storage
 
 bp = Blueprint("documents", __name__, url_prefix="/cases/<number>/documents")
 
 
+def load_document(case: Case, document_id: int) -> Document:
+    """A document of this case the current user may see, or 404."""
+    document = db.session.get(Document, document_id)
+    if (document is None or document.case_id != case.id
+            or not service.can_see_document(document, current_user)):
+        abort(404)
+    return document
+
+
+@bp.get("/")
+def index(number: str):
+    case = load_case(number)
+    return render_template("documents/index.html", case=case,
+                           documents=service.visible_documents(case, current_user),
+                           exhibits=service.exhibit_index(case, current_user),
+                           can_upload=case.closed_at is None)
+
+
+def upload_form(case: Case) -> UploadForm:
+    form = UploadForm()
+    scopes = service.allowed_scopes(case, case_roles(case, current_user))
+    form.scope.choices = [SelectChoice(s, str(service.SCOPE_LABELS[s])) for s in scopes]
+    if len(scopes) == 1 and not form.scope.data:
+        form.scope.data = scopes[0]
+    for entry in form.files:
+        entry.form.supports.choices = support_choices(case)
+    return form
+
+
+def attachments_form(case: Case):
+    """The file rows of a pleading form, with the case's rights and remedies to pick."""
+    from app.documents.forms import AttachmentsForm
+
+    form = AttachmentsForm(prefix="attach")
+    for entry in form.files:
+        entry.form.supports.choices = support_choices(case)
+    return form
+
+
+def incoming_from(entries) -> list[Incoming]:
+    items = []
+    for entry in entries:
+        file = entry.file.data
+        if not file or not getattr(file, "filename", None):
+            continue
+        kind, _sep, ident = (entry.supports.data or "").partition(":")
+        items.append(Incoming(
+            stream=file.stream, filename=file.filename,
+            title=(entry.title.data or "").strip() or file.filename.rsplit(".", 1)[0],
+            kind=entry.kind.data, document_date=entry.document_date.data,
+            ip_right_id=int(ident) if kind == "right" and ident.isdigit() else None,
+            remedy_id=int(ident) if kind == "remedy" and ident.isdigit() else None))
+    return items
+
+
 @bp.route("/upload", methods=["GET", "POST"])
 def upload(number: str):
     case = load_case(number)
-    form = UploadForm()
     if case.closed_at is not None:
         abort(404)
+    form = upload_form(case)
+    errors: list[str] = []
     if form.validate_on_submit():
-        file = form.file.data
+        keys: list[str] = []
         try:
-            add_document(case, current_user, file.stream, filename=file.filename or "",
-                         title=form.title.data, kind=form.kind.data)
+            documents = service.add_documents(case, current_user, incoming_from(form.files),
+                                              scope=form.scope.data, stored_keys=keys)
         except UploadRejected as rejected:
             db.session.rollback()
-            form.file.errors = [*form.file.errors, str(rejected)]
+            service.discard(keys)
+            errors.append(str(rejected))
+        except BaseException:
+            db.session.rollback()
+            service.discard(keys)
+            raise
         else:
-            jobs.commit()
-            flash(_("Document added to the case file."), "success")
-            return redirect(url_for("cases.show", number=case.number) + "#documents")
+            service.commit_or_discard(keys)
+            flash(_("%(n)s document(s) added to the case file.", n=len(documents)), "success")
+            return redirect(url_for("documents.index", number=case.number))
+    audiences = {choice.value: service.audience_names(case, choice.value)
+                 for choice in form.scope.choices}
     status = 422 if request.method == "POST" else 200
-    return render_template("documents/upload.html", case=case, form=form), status
+    return render_template("documents/upload.html", case=case, form=form, errors=errors,
+                           audiences=audiences, centre_sees=service.CENTRE_SEES), status
 
 
 @bp.get("/<int:document_id>")
+def show(number: str, document_id: int):
+    case = load_case(number)
+    document = load_document(case, document_id)
+    roles = case_roles(case, current_user)
+    versions = [v for v in service.versions_of(document)
+                if service.can_see_document(v, current_user)]
+    manageable = service.can_manage(document, current_user) and case.closed_at is None
+    return render_template("documents/show.html", case=case, document=versions[-1],
+                           versions=versions, manageable=manageable,
+                           replace_form=ReplaceForm(), withdraw_form=WithdrawForm(),
+                           audience=service.audience_names(case, document.scope),
+                           centre_sees=document.scope in service.CENTRE_SEES, roles=roles,
+                           scope_label=service.SCOPE_LABELS[document.scope])
+
+
+@bp.get("/<int:document_id>/download")
 def download(number: str, document_id: int):
     case = load_case(number)
-    document = db.session.get(Document, document_id)
-    if (document is None or document.case_id != case.id
-            or not can_see(document.scope, case_roles(case, current_user))):
-        abort(404)
-    case.record_event(action="download_document", actor=actor_for(case, current_user),
-                      stage_from=case.stage, stage_to=case.stage,
-                      detail={"document": document.id}, visibility="institution", at=utcnow())
+    document = load_document(case, document_id)
+    service.record_download(case, current_user, document)
     jobs.commit()
-    inline = request.args.get("inline") == "1" and document.media_type in (
-        "application/pdf", "image/png", "image/jpeg")
+    inline = request.args.get("inline") == "1" and document.viewable_inline
     return attachment(get_storage().iter_chunks(document.storage_key), document.original_name,
                       document.media_type, document.size, inline=inline)
+
+
+@bp.post("/<int:document_id>/replace")
+def replace(number: str, document_id: int):
+    case = load_case(number)
+    document = load_document(case, document_id)
+    form = ReplaceForm()
+    if case.closed_at is not None or not service.can_manage(document, current_user):
+        abort(404 if not service.can_see_document(document, current_user) else 403)
+    file = form.file.data if form.validate_on_submit() else None
+    if not file or not file.filename:
+        flash(_("Choose the file of the new version."), "error")
+        return redirect(url_for("documents.show", number=number, document_id=document_id))
+    keys: list[str] = []
+    try:
+        new = service.replace_document(document, current_user, Incoming(
+            stream=file.stream, filename=file.filename,
+            title=(form.title.data or "").strip() or document.title, kind=document.kind,
+            document_date=document.document_date, ip_right_id=document.ip_right_id,
+            remedy_id=document.remedy_id), stored_keys=keys)
+    except BaseException as failure:
+        db.session.rollback()
+        service.discard(keys)
+        if not isinstance(failure, UploadRejected):
+            raise
+        flash(str(failure), "error")
+        return redirect(url_for("documents.show", number=number, document_id=document_id)), 303
+    service.commit_or_discard(keys)
+    flash(_("New version added."), "success")
+    return redirect(url_for("documents.show", number=number, document_id=new.id))
+
+
+@bp.post("/<int:document_id>/withdraw")
+def withdraw(number: str, document_id: int):
+    case = load_case(number)
+    document = load_document(case, document_id)
+    if not WithdrawForm().validate_on_submit() or not service.can_manage(document,
+                                                                          current_user):
+        abort(403)
+    service.withdraw_document(document, current_user)
+    jobs.commit()
+    flash(_("Document withdrawn. Its number stays reserved."), "success")
+    return redirect(url_for("documents.index", number=number))
+
+
+def exhibit_index_pdf(case: Case, user) -> bytes:
+    """The exhibit index as a PDF in the case language, in the decisions' style and fonts.
+    Exhibits are shared with everyone in the case, so every participant gets the same list."""
+    from app.services.pdf import render_decision
+
+    rows = [{"number": d.exhibit_number, "title": d.title,
+             "date": d.document_date or d.created_at.date(), "uploader": d.uploader.name,
+             "sha256": d.sha256, "version": d.version_no, "withdrawn": d.withdrawn}
+            for d in service.exhibit_index(case, user)]
+    context = {"case": {"number": case.number, "rules_version": case.rules_version,
+                        "language": case.language},
+               "claimant": {"name": case.claimant.name if case.claimant else ""},
+               "respondent": {"name": case.respondent.name if case.respondent else ""},
+               "exhibits": rows, "generated_on": utcnow()}
+    return render_decision("exhibit_index.html", context, lang=case.language)
+
+
+@bp.get("/exhibits.pdf")
+def exhibits_pdf(number: str):
+    case = load_case(number)
+    data = exhibit_index_pdf(case, current_user)
+    return attachment([data], f"{case.number} exhibit index.pdf", "application/pdf", len(data),
+                      inline=request.args.get("inline") == "1")
+
+
+def manifest_rows(documents: list[Document]) -> list[dict]:
+    return [{"exhibit": d.exhibit_number or "", "title": d.title, "type": d.kind,
+             "uploader": d.uploader.name, "date": (d.document_date or d.created_at.date())
+             .isoformat(), "uploaded_at": d.created_at.isoformat(), "version": d.version_no,
+             "file": archive_name(d), "media_type": d.media_type, "size": d.size,
+             "sha256": d.sha256} for d in documents]
+
+
+def archive_name(document: Document) -> str:
+    lead = document.exhibit_number or f"D{document.root_id}"
+    version = f" v{document.version_no}" if document.version_no > 1 else ""
+    return f"documents/{lead}{version} {safe_filename(document.original_name)}"
+
+
+@bp.get("/bundle.zip")
+def bundle(number: str):
+    """Everything this user may see, with a manifest and the exhibit index, streamed."""
+    case = load_case(number)
+    documents = service.visible_documents(case, current_user)
+    service.record_bundle(case, current_user, documents)
+    jobs.commit()
+    rows = manifest_rows(documents)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else ["exhibit"])
+    writer.writeheader()
+    writer.writerows(rows)
+    storage = get_storage()
+    entries = [("manifest.csv", lambda: [text.getvalue().encode("utf-8-sig")]),
+               ("manifest.json", lambda: [json.dumps(
+                   {"case": case.number, "documents": rows}, ensure_ascii=False,
+                   indent=2).encode()])]
+    if current_app.config.get("BUNDLE_INDEX_PDF", True):
+        index_pdf = exhibit_index_pdf(case, current_user)
+        entries.append(("exhibit-index.pdf", lambda: [index_pdf]))
+    for document in documents:
+        entries.append((archive_name(document),
+                        lambda key=document.storage_key: storage.iter_chunks(key)))
+    return attachment(stream_zip(entries), f"{case.number} case bundle.zip", "application/zip",
+                      None)

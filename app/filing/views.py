@@ -56,8 +56,7 @@ def step(draft_id: int, step: str):
     if step == "rights":
         return _rights(case)
     if step == "review":
-        return render_template("filing/review.html", case=case, steps=STEPS, step=step,
-                               problems=case.filing_problems())
+        return _review(case)
     form = _form_for(case, step)
     if step == "proceedings" and case.procedure_key != "med-arb":
         del form.mediation_days  # only med-arb has a mediation period to choose
@@ -119,6 +118,47 @@ def _rights(case):
     status = 422 if form.errors else 200
     return render_template("filing/rights.html", case=case, form=form, steps=STEPS,
                            step="rights"), status
+
+
+def _review(case, documents_form=None, errors=(), status=200):
+    from app.documents.forms import FilingDocumentsForm, support_choices
+
+    form = documents_form or FilingDocumentsForm(formdata=None)
+    for entry in form.files:
+        entry.form.supports.choices = support_choices(case)
+    return render_template("filing/review.html", case=case, steps=STEPS, step="review",
+                           problems=case.filing_problems(), documents_form=form,
+                           upload_errors=list(errors),
+                           attached=[d for d in case.documents if not d.withdrawn]), status
+
+
+@bp.post("/<int:draft_id>/documents")
+def documents(draft_id: int):
+    """Evidence attached to the complaint before it is filed."""
+    from app.documents.forms import FilingDocumentsForm, support_choices
+    from app.documents.service import UploadRejected, add_documents, commit_or_discard, discard
+    from app.documents.views import incoming_from
+    from app.extensions import db
+
+    case = load_draft(draft_id)
+    form = FilingDocumentsForm()
+    for entry in form.files:
+        entry.form.supports.choices = support_choices(case)
+    if not form.validate_on_submit():
+        return _review(case, form, status=422)
+    keys: list[str] = []
+    try:
+        added = add_documents(case, current_user, incoming_from(form.files),
+                              scope="participants", stored_keys=keys)
+    except BaseException as failure:
+        db.session.rollback()
+        discard(keys)
+        if not isinstance(failure, UploadRejected):
+            raise
+        return _review(case, form, errors=[str(failure)], status=422)
+    commit_or_discard(keys)
+    flash(_("%(n)s document(s) attached to the complaint.", n=len(added)), "success")
+    return redirect(url_for("filing.step", draft_id=case.id, step="review"))
 
 
 @bp.post("/<int:draft_id>/submit")

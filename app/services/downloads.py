@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import quote
 
 from flask import Response, stream_with_context
@@ -37,3 +38,48 @@ def attachment(chunks: Iterable[bytes], filename: str, media_type: str, size: in
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+class _Sink:
+    """A write-only, unseekable file that hands what is written to a generator."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.written = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.written
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts.clear()
+        return data
+
+
+def stream_zip(entries: Iterable[tuple[str, Callable[[], Iterable[bytes]]]]) -> Iterator[bytes]:
+    """A ZIP archive, built as it is sent: one member at a time, chunk by chunk, so memory
+    stays at one chunk whatever the bundle's size. `entries` are (name in the archive,
+    a function returning the member's chunks)."""
+    import zipfile
+
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED,  # type: ignore[arg-type]
+                         compresslevel=6) as archive:
+        for name, chunks in entries:
+            info = zipfile.ZipInfo(name, date_time=time.gmtime()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as member:
+                for chunk in chunks():
+                    member.write(chunk)
+                    if sink.written and sink.parts:
+                        yield sink.take()
+            yield sink.take()
+    yield sink.take()

@@ -3,7 +3,6 @@ changed (a 409 page, or 409 JSON from the API) — never a 500, never a lost upd
 
 from __future__ import annotations
 
-import io
 import threading
 from collections import Counter
 
@@ -12,6 +11,7 @@ import pytest
 from app.extensions import db
 from app.models import ApiToken, AuditEvent, Message
 from tests.conftest import ON_POSTGRES
+from tests.http.document_steps import upload
 from tests.http.filing_steps import start_draft
 from tests.http.test_lifecycle import act, case, into_mediation, served_case
 
@@ -45,12 +45,7 @@ def test_every_kind_of_change_bumps_the_case_version(app, people):
     joins = [e for e in served.events if e.action == "join"]
     assert joins, [e.action for e in served.events]
     before = served.version
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    response = people.client("claimant").post(
-        f"/cases/{number}/documents/upload",
-        data={"title": "Test purchase", "kind": "exhibit", "file": (io.BytesIO(pdf), "t.pdf")},
-        content_type="multipart/form-data")
-    assert response.status_code == 302
+    upload(people.client("claimant"), number)
     assert case(number).version == before + 1  # an upload
 
     before = case(number).version

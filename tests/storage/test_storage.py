@@ -1,0 +1,198 @@
+"""One storage test-suite, run against the local directory and against S3 (moto server):
+the interface, crash safety of uploads through HTTP, and `flask storage check`."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+
+import pytest
+
+from app.documents import service
+from app.extensions import db
+from app.models import Document
+from app.services import jobs, storage
+from app.services.storage import StorageError, check_store, get_storage
+from tests.http.document_steps import documents, pdf_bytes, upload
+from tests.http.test_lifecycle import served_case
+
+
+def keys() -> set[str]:
+    return {item.key for item in get_storage().list()
+            if not item.key.startswith(".health")}
+
+
+class Boom(RuntimeError):
+    pass
+
+
+# --- the interface -----------------------------------------------------------------------
+
+def test_save_streams_hashes_and_reads_back(app, backend):
+    store = get_storage()
+    data = b"\x00\x01" * (storage.CHUNK + 7)  # more than one chunk
+    stored = store.save(io.BytesIO(data), prefix="cases/1", suffix=".bin")
+    assert stored.size == len(data) and stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert stored.key.startswith("cases/1/") and stored.key.endswith(".bin")
+    assert store.exists(stored.key) and store.read(stored.key) == data
+    assert b"".join(store.iter_chunks(stored.key)) == data
+    assert store.sha256(stored.key) == stored.sha256
+    assert [i.key for i in store.list()] == [stored.key]
+    store.delete(stored.key)
+    assert not store.exists(stored.key) and keys() == set()
+
+
+@pytest.mark.parametrize("key", ["../escape", "cases/../../x", "/abs", "a//b", "a/./b", ""])
+def test_keys_are_checked(app, backend, key):
+    with pytest.raises(StorageError):
+        get_storage().exists(key)
+
+
+def test_a_failure_while_streaming_leaves_nothing(app, backend):
+    class Failing(io.RawIOBase):
+        def __init__(self):
+            self.sent = 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            if self.sent > 3 * storage.CHUNK:
+                raise Boom("client went away")
+            buffer[:] = b"x" * len(buffer)
+            self.sent += len(buffer)
+            return len(buffer)
+
+    with pytest.raises(Boom):
+        get_storage().save(io.BufferedReader(Failing()), prefix="cases/1")
+    assert keys() == set()
+
+
+def test_health_check_writes_and_cleans_up(app, backend):
+    get_storage().check()
+    assert keys() == set()
+
+
+# --- uploads through HTTP: no row without bytes, whatever fails ------------------------
+
+def test_failure_while_streaming_an_upload(app, people, backend, monkeypatch):
+    number, respondent = served_case(app, people)
+    real_read = storage._Hashing.read
+
+    def failing_read(self, n=-1):
+        if self.size:
+            raise Boom("disk full")
+        return real_read(self, 1024)
+
+    monkeypatch.setattr(storage._Hashing, "read", failing_read)
+    with pytest.raises(Boom):  # the test client re-raises what would be a 500 page
+        upload(people.client("claimant"), number, [("big.txt", b"y" * 10_000)], expect=None)
+    assert documents() == [] and keys() == set()
+    assert "big.txt" not in respondent.get(f"/cases/{number}/documents/").get_data(True)
+
+
+def test_failure_after_the_bytes_are_in_place_before_the_commit(app, people, backend,
+                                                                 monkeypatch, runner):
+    number, respondent = served_case(app, people)
+    monkeypatch.setattr(service, "_notify", lambda *a, **k: (_ for _ in ()).throw(Boom()))
+    with pytest.raises(Boom):
+        upload(people.client("claimant"), number, expect=None)
+    assert documents() == [] and keys() == set()  # the bytes were discarded
+    # A crash at the same point (no chance to discard) leaves bytes without a row:
+    monkeypatch.setattr(service, "discard", lambda keys: None)
+    with pytest.raises(Boom):
+        upload(people.client("claimant"), number, expect=None)
+    assert documents() == [] and len(keys()) == 1
+    assert respondent.get(f"/cases/{number}/documents/").get_data(True).count("download") == 0
+    orphan = next(iter(keys()))
+    report = runner.invoke(args=["storage", "check", "--grace", "0"])
+    assert report.exit_code == 1 and f"orphan bytes: {orphan}" in report.output
+    repaired = runner.invoke(args=["storage", "check", "--grace", "0", "--repair"])
+    assert repaired.exit_code == 0 and f"removed: {orphan}" in repaired.output
+    assert keys() == set()
+    assert runner.invoke(args=["storage", "check"]).exit_code == 0
+
+
+def test_failure_in_the_commit_itself(app, people, backend, monkeypatch, runner):
+    number, _respondent = served_case(app, people)
+    real_commit = jobs.commit
+    monkeypatch.setattr(jobs, "commit", lambda: (_ for _ in ()).throw(Boom("db gone")))
+    with pytest.raises(Boom):
+        upload(people.client("claimant"), number, expect=None)
+    monkeypatch.setattr(jobs, "commit", real_commit)
+    assert documents() == [] and keys() == set()
+    # And when the process dies in the commit (nothing discarded), the check finds it.
+    monkeypatch.setattr(jobs, "commit", lambda: (_ for _ in ()).throw(Boom("killed")))
+    monkeypatch.setattr(service, "discard", lambda keys: None)
+    with pytest.raises(Boom):
+        upload(people.client("claimant"), number, expect=None)
+    monkeypatch.setattr(jobs, "commit", real_commit)
+    assert documents() == [] and len(keys()) == 1
+    assert runner.invoke(args=["storage", "check", "--grace", "0"]).exit_code == 1
+    assert runner.invoke(args=["storage", "check", "--grace", "0", "--repair"]).exit_code == 0
+    assert keys() == set()
+
+
+def test_repair_leaves_recent_bytes_alone(app, people, backend, runner):
+    _number, _ = served_case(app, people)
+    get_storage().save_bytes(b"an upload about to commit", prefix="cases/1")
+    result = runner.invoke(args=["storage", "check", "--repair"])
+    assert "left alone" in result.output and len(keys()) == 1
+
+
+def test_check_reports_missing_bytes_and_hash_mismatches(app, people, backend, runner):
+    number, _ = served_case(app, people)
+    client = people.client("claimant")
+    upload(client, number, [("one.pdf", pdf_bytes())])
+    upload(client, number, [("two.txt", b"original")])
+    assert runner.invoke(args=["storage", "check"]).exit_code == 0
+    first, second = documents()
+    store = get_storage()
+    store.delete(first.storage_key)
+    _overwrite(store, second.storage_key, b"tampered")
+    result = runner.invoke(args=["storage", "check", "--repair"])
+    assert result.exit_code == 1
+    assert f"missing bytes: {first.storage_key}" in result.output
+    assert f"hash mismatch: {second.storage_key}" in result.output
+    assert db.session.get(Document, first.id) is not None  # repair never deletes rows
+
+
+def _overwrite(store, key: str, data: bytes) -> None:
+    if isinstance(store, storage.LocalStorage):
+        store._path(key).write_bytes(data)
+    else:
+        store.client.put_object(Bucket=store.bucket, Key=store._name(key), Body=data)
+
+
+def test_uploaded_bytes_round_trip_through_the_backend(app, people, backend):
+    number, respondent = served_case(app, people)
+    upload(people.client("claimant"), number, [("report.pdf", pdf_bytes())])
+    document = documents()[0]
+    assert document.storage_key in keys()
+    response = respondent.get(f"/cases/{number}/documents/{document.id}/download")
+    assert response.data == pdf_bytes()
+
+
+def test_check_store_orders_by_age(app, backend):
+    store = get_storage()
+    stored = store.save_bytes(b"x", prefix="cases/9")
+    report = check_store(store, {}, grace_seconds=60, now=time.time() + 120)
+    assert report.orphans == [stored.key] and not report.recent_orphans
+
+
+def test_an_interrupted_write_is_found_and_removed(app, backend, runner):
+    """What a killed worker leaves mid-write: a .partial file, or an unfinished S3 upload."""
+    store = get_storage()
+    if backend == "local":
+        partial = store.root / "cases" / "1" / ".0123abcd.partial"
+        partial.parent.mkdir(parents=True)
+        partial.write_bytes(b"half a file")
+    else:
+        store.client.create_multipart_upload(Bucket=store.bucket,
+                                             Key=store._name("cases/1/0123abcd"))
+    assert [i.partial for i in store.list()] == [True]
+    result = runner.invoke(args=["storage", "check", "--grace", "0"])
+    assert result.exit_code == 1 and "orphan bytes: cases/1/" in result.output
+    assert runner.invoke(args=["storage", "check", "--grace", "0", "--repair"]).exit_code == 0
+    assert list(store.list()) == []
