@@ -228,7 +228,7 @@ def machine_for(procedure: Procedure):
 def test_random_actions_by_random_roles_keep_the_invariants(procedure):
     machine = machine_for(procedure)
     machine.TestCase.settings = settings(
-        max_examples=30, stateful_step_count=50, deadline=None, database=None,
+        max_examples=30, stateful_step_count=50, deadline=None, database=None, derandomize=True,
         suppress_health_check=[HealthCheck.too_slow])
     machine.TestCase().runTest()
     # The walk reached most of the procedure (a few stages need a lucky sequence of facts).
