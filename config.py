@@ -73,6 +73,9 @@ class Config:
 
     INVITATION_DAYS = 30
     ALLOW_DEMO_DATA = False
+    # bench/load.py's ceiling route (/bench/hello); off unless asked for.
+    BENCH_ROUTES = _bool("SULH_BENCH_ROUTES")
+    PAGE_SIZE = int(os.environ.get("SULH_PAGE_SIZE", "20"))  # rows per page of a case list
 
 
 class EmbeddedConfig(Config):

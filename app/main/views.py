@@ -13,9 +13,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy import text
 
+from app.cases.listing import as_case_rows, case_rows
 from app.extensions import db
 from app.models import Case
 from app.services.access import case_ids_visible_to
@@ -39,14 +39,14 @@ def index():
 def dashboard():
     """The user's cases, most recent activity first, a keyset page at a time; their own
     drafts above them."""
-    drafts = db.session.scalars(
-        select(Case).where(Case.filer_id == current_user.id, Case.stage == "draft")
-        .options(selectinload(Case.parties))
-        .order_by(Case.created_at.desc(), Case.id.desc()).limit(DRAFTS_SHOWN)).all()
-    query = select(Case).where(Case.stage != "draft").options(selectinload(Case.parties))
+    drafts = as_case_rows(db.session.execute(
+        case_rows().where(Case.filer_id == current_user.id, Case.stage == "draft")
+        .order_by(Case.created_at.desc(), Case.id.desc()).limit(DRAFTS_SHOWN)))
+    query = case_rows().where(Case.stage != "draft")
     if not current_user.is_case_manager:
         query = query.where(Case.id.in_(case_ids_visible_to(current_user)))
-    page = keyset_page(query, Case.last_activity_at, Case.id, request.args.get("after"))
+    page = keyset_page(query, Case.last_activity_at, Case.id, request.args.get("after"),
+                       rows=as_case_rows)
     return render_template("main/dashboard.html", drafts=drafts, page=page)
 
 

@@ -8,7 +8,7 @@ so paging works without JavaScript and survives rows being added at the top mean
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +19,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 
-DEFAULT_PAGE_SIZE = 50
+# The issue's reference list page shows 20 rows; SULH_PAGE_SIZE changes it.
+DEFAULT_PAGE_SIZE = 20
 _STAMP = "%Y%m%dT%H%M%S.%f"
 
 
@@ -51,12 +52,13 @@ def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
 
 
 def keyset_page(query: Select, at: InstrumentedAttribute, row_id: InstrumentedAttribute,
-                cursor: str | None, *, descending: bool = True,
-                size: int | None = None) -> Page:
+                cursor: str | None, *, descending: bool = True, size: int | None = None,
+                rows: Callable[[Any], Sequence[Any]] | None = None) -> Page:
     """One page of `query` ordered by (at, row_id), starting after `cursor`.
 
     Both columns must be in one index (e.g. cases (last_activity_at, id)), so the database
-    walks the index from the cursor and stops after `size + 1` rows.
+    walks the index from the cursor and stops after `size + 1` rows. `rows` turns the result
+    into items (default: ORM objects, for a select of one entity).
     """
     size = size or page_size()
     after = decode_cursor(cursor)
@@ -64,10 +66,11 @@ def keyset_page(query: Select, at: InstrumentedAttribute, row_id: InstrumentedAt
         key = tuple_(at, row_id)
         query = query.where(key < after if descending else key > after)
     order = (at.desc(), row_id.desc()) if descending else (at.asc(), row_id.asc())
-    rows = db.session.scalars(query.order_by(*order).limit(size + 1)).all()
-    more = len(rows) > size
-    rows = rows[:size]
-    last = rows[-1] if rows else None
+    result = db.session.execute(query.order_by(*order).limit(size + 1))
+    items = rows(result) if rows else result.scalars().all()
+    more = len(items) > size
+    items = items[:size]
+    last = items[-1] if items else None
     next_cursor = (encode_cursor(getattr(last, at.key), getattr(last, row_id.key))
                    if more and last is not None else None)
-    return Page(items=rows, next_cursor=next_cursor, first=after is None)
+    return Page(items=items, next_cursor=next_cursor, first=after is None)

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
+import config
+from app import create_app
 from app.extensions import db
 from app.models import Case, Deadline, Decision, Participant, Party
 from workflows.engine import current
@@ -137,3 +139,11 @@ def test_stranger_pages_show_no_cases(app, people):
     page = people.client("stranger").get("/dashboard").get_data(as_text=True)
     assert "SULH-2026-" not in page
     assert people.client("stranger").get("/manage/").status_code == 404
+
+
+def test_bench_route_exists_only_when_enabled(app, client):
+    assert client.get("/bench/hello").status_code == 404
+    settings = config.TestConfig()
+    settings.BENCH_ROUTES = True
+    bench_app = create_app(settings)
+    assert bench_app.test_client().get("/bench/hello").get_data(as_text=True) == "hello"
