@@ -39,16 +39,16 @@ def free_port() -> int:
 
 
 def start_server(url: str, port: int, workers: int | None, threads: int | None,
-                 log: Path) -> subprocess.Popen:
+                 log: Path, storage: Path | None = None) -> subprocess.Popen:
     conf = Path(tempfile.mkdtemp()) / "gunicorn_bench.py"
     # The repository's settings, with the access log off (wrk's requests would flood it).
     conf.write_text(f"exec(open({str(ROOT / 'gunicorn.conf.py')!r}).read())\n"
                     f"accesslog = None\nbind = '127.0.0.1:{port}'\n"
                     "max_requests = 0\n")
     env = dict(os.environ, SULH_ENV="production", DATABASE_URL=url,
-               SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",
+               SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106
                SULH_JOBS="inprocess", SULH_BENCH_ROUTES="1",
-               STORAGE_URL=f"file://{tempfile.mkdtemp()}")
+               STORAGE_URL=f"file://{storage or tempfile.mkdtemp()}")
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
     if threads:
@@ -115,7 +115,8 @@ def sample_case(url: str) -> tuple[str, str]:
         number = conn.execute(text(
             "SELECT c.number FROM cases c JOIN participants p ON p.case_id = c.id "
             "JOIN users u ON u.id = p.user_id WHERE u.email = 'claimant@bench.sulh.example' "
-            "AND c.stage = 'mediation' ORDER BY c.id LIMIT 1")).scalar_one()
+            "AND c.closed_at IS NULL AND c.stage <> 'draft' "
+            "ORDER BY c.stage = 'mediation' DESC, c.id LIMIT 1")).scalar_one()
         code = conn.execute(text(
             "SELECT verification_code FROM decisions WHERE status = 'issued' "
             "ORDER BY id DESC LIMIT 1")).scalar_one()
@@ -164,11 +165,13 @@ def main(argv: list[str] | None = None) -> None:
     try:
         manager = sign_in(port, "manager@bench.sulh.example")
         party = sign_in(port, "claimant@bench.sulh.example")
+        small_party = sign_in(port, "party@bench.sulh.example")
         pages = [
             ("ceiling: /bench/hello", "/bench/hello", ""),
             ("public verify page", f"/verify/{code}", ""),
             ("case managers' console", "/manage/", manager),
-            ("a party's case list", "/dashboard", party),
+            ("party's list (12 cases)", "/dashboard", small_party),
+            ("party's list (0.2% of all)", "/dashboard", party),
             ("a case page", f"/cases/{number}", party),
         ]
         for _label, path, cookie in pages:  # every page answers 200 before we time it
@@ -177,7 +180,8 @@ def main(argv: list[str] | None = None) -> None:
                 raise SystemExit(f"{path} answered {status}: {body[:300]}")
             wrk(port, path, cookie, 2, args.connections, args.wrk_threads)  # warm up
         database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-        print(f"{database}, gunicorn gthread (workers={os.environ.get('WEB_CONCURRENCY') or args.workers or 'cpu*2'}), "
+        workers = args.workers or os.environ.get("WEB_CONCURRENCY") or "2 x cores"
+        print(f"{database}, gunicorn gthread (workers: {workers}), "
               f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s, "
               f"load before: {os.getloadavg()[0]:.2f}")
         print(f"{'page':<26}{'req/s':>9}{'of ceiling':>12}{'p50 ms':>9}{'p99 ms':>9}")

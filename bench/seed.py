@@ -267,9 +267,10 @@ class Seeder:
             rule = DEADLINES.get(stage) or DEADLINES["response"]
             key, label, addressee, on_expiry, days = rule
             created = moment(self.activity(i))
-            if i - self.first < self.due:
-                created = self.now - timedelta(days=40)
             due_at = created + timedelta(days=days)
+            if i - self.first < self.due:  # passed a little while ago
+                due_at = self.now - timedelta(hours=1, minutes=i % 1000)
+                created = due_at - timedelta(days=days)
             status = "open" if stage in DEADLINES else ("met" if i % 5 else "expired")
             if status == "open" and i - self.first >= self.due:
                 due_at = max(due_at, self.now + timedelta(days=1 + i % 30))
@@ -399,7 +400,7 @@ def finish(writer: Writer) -> None:
     if writer.postgres:
         with writer.conn.cursor() as cur:
             for table, _, _ in (("users", (), None), *TABLES):
-                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                             f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
         writer.commit()
         writer.conn.autocommit = True

@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> None:
             "--docs-per-case", "1", "--reset"]
     subprocess.run(seed, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     env = dict(os.environ, FLASK_APP="app:create_app", SULH_ENV="production",
-               DATABASE_URL=url, SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",
+               DATABASE_URL=url,
+               SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106
                SULH_JOBS="inprocess", STORAGE_URL=f"file://{tempfile.mkdtemp()}")
     started = time.perf_counter()
     result = subprocess.run([str(VENV_BIN / "flask"), "deadlines", "sweep"], cwd=ROOT, env=env,

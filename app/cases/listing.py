@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, select
 
 from app.models import Case, Party
 
@@ -30,18 +29,23 @@ class CaseRow:
         return f"{self.claimant or '…'} v. {self.respondent or '…'}"
 
 
+def _party_name(side: str):
+    return (select(Party.name).where(Party.case_id == Case.id, Party.side == side)
+            .correlate(Case).scalar_subquery())
+
+
 def case_rows() -> Select:
-    """A select of CaseRow columns; add where clauses and hand it to `rows()` or
-    `app.services.paging.keyset_page`."""
-    claimant, respondent = aliased(Party), aliased(Party)
-    return (
-        select(Case.id, Case.number, Case.stage, Case.rules_version, Case.filer_id,
-               Case.created_at, Case.submitted_at, Case.last_activity_at,
-               claimant.name.label("claimant"), respondent.name.label("respondent"))
-        .outerjoin(claimant, and_(claimant.case_id == Case.id, claimant.side == "claimant"))
-        .outerjoin(respondent,
-                   and_(respondent.case_id == Case.id, respondent.side == "respondent"))
-    )
+    """A select of CaseRow columns; add where clauses and an order, then hand it to
+    `as_case_rows` or `app.services.paging.keyset_page`.
+
+    The parties' names are correlated subqueries rather than joins, so that the database
+    looks them up only for the rows of the page, after ordering and limiting (PostgreSQL
+    postpones such output expressions past the sort), not for every candidate row.
+    """
+    return select(Case.id, Case.number, Case.stage, Case.rules_version, Case.filer_id,
+                  Case.created_at, Case.submitted_at, Case.last_activity_at,
+                  _party_name("claimant").label("claimant"),
+                  _party_name("respondent").label("respondent"))
 
 
 def as_case_rows(result) -> list[CaseRow]:

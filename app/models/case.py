@@ -51,7 +51,7 @@ class Case(db.Model):
         CheckConstraint("mediation_days IN (60, 90)", name="mediation_days"),
         CheckConstraint("language IN ('en', 'ar', 'fr')", name="language"),
         # The review queue, oldest filing first.
-        Index("ix_cases_stage_submitted", "stage", "submitted_at"),
+        Index("ix_cases_stage_submitted", "stage", "submitted_at", "id"),
         # List pages walk these in keyset order (app/services/paging.py): every case by last
         # activity, one stage by last activity, and a filer's drafts.
         Index("ix_cases_activity", "last_activity_at", "id"),

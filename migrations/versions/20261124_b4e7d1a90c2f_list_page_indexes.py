@@ -19,6 +19,9 @@ def upgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_stage')
         batch_op.drop_index('ix_cases_filer_id')
+        batch_op.drop_index('ix_cases_stage_submitted')
+        batch_op.create_index('ix_cases_stage_submitted', ['stage', 'submitted_at', 'id'],
+                              unique=False)
         batch_op.create_index('ix_cases_activity', ['last_activity_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_stage_activity', ['stage', 'last_activity_at', 'id'],
                               unique=False)
@@ -40,5 +43,8 @@ def downgrade():
         batch_op.drop_index('ix_cases_filer_stage')
         batch_op.drop_index('ix_cases_stage_activity')
         batch_op.drop_index('ix_cases_activity')
+        batch_op.drop_index('ix_cases_stage_submitted')
+        batch_op.create_index('ix_cases_stage_submitted', ['stage', 'submitted_at'],
+                              unique=False)
         batch_op.create_index('ix_cases_filer_id', ['filer_id'], unique=False)
         batch_op.create_index('ix_cases_stage', ['stage'], unique=False)
