@@ -136,7 +136,10 @@ class Writer:
             batch: list[tuple] = []
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
             for row in rows:
-                batch.append(row)
+                # SQLAlchemy's SQLite format (always with microseconds), so stored values
+                # compare correctly with the ones the app binds, e.g. in keyset cursors.
+                batch.append(tuple(v.strftime("%Y-%m-%d %H:%M:%S.%f")
+                                   if isinstance(v, datetime) else v for v in row))
                 if len(batch) >= 5000:
                     self.conn.executemany(sql, batch)
                     self.rows += len(batch)
