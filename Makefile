@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve worker scheduler test test-pg lint format translations compile bench clean
+.PHONY: help run serve worker scheduler test test-pg lint format translations compile bench bench-prereqs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -54,6 +54,19 @@ translations: $(VENV)/.installed ## extract strings and update the ar/fr catalog
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location \
 		--sort-output --project=Sulh -o app/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
+
+BENCH_DB := sqlite:///$(CURDIR)/instance/bench.db
+
+bench-prereqs: ## install wrk (Debian) for the load benchmark
+	command -v wrk >/dev/null || apt-get install -y wrk
+
+bench: $(VENV)/.installed compile bench-prereqs ## quick benchmark run on SQLite; full sizes in BENCHMARKS.md
+	mkdir -p instance
+	$(BIN)/python bench/seed.py --database-url $(BENCH_DB) --cases 5000 --reset
+	$(BIN)/python bench/load.py --database-url $(BENCH_DB) --duration 5
+	$(BIN)/python bench/pdf_render.py --pages 3 --repeat 2
+	$(BIN)/python bench/sweep.py --deadlines 300
+	$(BIN)/python bench/upload_rss.py 50
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -97,6 +97,9 @@ class Config:
     # Reminders go out this many days before a deadline (0: none).
     DEADLINE_REMINDER_DAYS = int(os.environ.get("SULH_REMINDER_DAYS", "3"))
     ALLOW_DEMO_DATA = False
+    # bench/load.py's ceiling route (/bench/hello); off unless asked for.
+    BENCH_ROUTES = _bool("SULH_BENCH_ROUTES")
+    PAGE_SIZE = int(os.environ.get("SULH_PAGE_SIZE", "20"))  # rows per page of a case list
 
 
 class EmbeddedConfig(Config):

@@ -60,4 +60,8 @@ def create_app(config: object | str | None = None) -> Flask:
     for blueprint in (main_bp, auth_bp, filing_bp, cases_bp, documents_bp, decisions_bp,
                       manage_bp, api_bp, rules_bp, calendar_bp):
         app.register_blueprint(blueprint)
+    if app.config.get("BENCH_ROUTES"):
+        from app.bench.views import bp as bench_bp
+
+        app.register_blueprint(bench_bp)
     return app

@@ -13,16 +13,19 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import text
 
+from app.cases.listing import as_case_rows, case_rows
 from app.extensions import db
 from app.models import Case
 from app.services import jobs
 from app.services.access import case_ids_visible_to
+from app.services.paging import keyset_page
 from app.services.storage import get_storage
 from app.web import public
 
 bp = Blueprint("main", __name__)
+DRAFTS_SHOWN = 20
 
 
 @bp.get("/")
@@ -35,16 +38,19 @@ def index():
 
 @bp.get("/dashboard")
 def dashboard():
-    query = select(Case).order_by(Case.last_activity_at.desc()).limit(100)
+    """The user's cases, most recent activity first, a keyset page at a time; their own
+    drafts above them."""
+    drafts = as_case_rows(db.session.execute(
+        case_rows().where(Case.filer_id == current_user.id, Case.stage == "draft")
+        .order_by(Case.created_at.desc(), Case.id.desc()).limit(DRAFTS_SHOWN)))
+    query = case_rows().where(Case.stage != "draft")
     if not current_user.is_case_manager:
-        query = query.where(Case.id.in_(case_ids_visible_to(current_user)) |
-                            ((Case.filer_id == current_user.id) & (Case.stage == "draft")))
-    cases = db.session.scalars(query).all()
-    drafts = [c for c in cases if c.stage == "draft" and c.filer_id == current_user.id]
-    active = [c for c in cases if c.stage != "draft"]
+        query = query.where(Case.id.in_(case_ids_visible_to(current_user)))
+    page = keyset_page(query, Case.last_activity_at, Case.id, request.args.get("after"),
+                       rows=as_case_rows)
     from app.filing.service import DEFAULT_PROCEDURE, procedure_choices
 
-    return render_template("main/dashboard.html", drafts=drafts, cases=active,
+    return render_template("main/dashboard.html", drafts=drafts, page=page,
                            procedures=procedure_choices(), default=DEFAULT_PROCEDURE)
 
 

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import time
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
+from app.cases.listing import as_case_rows, case_rows
 from app.extensions import db
 from app.manage.forms import KIND_LABELS, CalendarDayForm, DeleteForm
 from app.models import CalendarDay, Case, Deadline, Decision, JobFailure
 from app.services import calendars, jobs
+from app.services.paging import keyset_page
 from workflows.engine import procedures
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+QUEUE_SIZE = 10  # the oldest filings; the rest are a click away (stage=review)
+OVERDUE_SHOWN = 10
+# Counting a million cases by stage is a scan of an index; the per-stage totals in the filter
+# are for orientation, so each worker keeps them for a minute instead of counting per request.
+STAGE_COUNTS_TTL = 60.0
 
 
 @bp.before_request
@@ -23,25 +34,39 @@ def case_managers_only():
         abort(404)
 
 
+def stage_counts() -> dict[str, int]:
+    cache = current_app.extensions.setdefault("sulh_stage_counts", {})
+    now = time.monotonic()
+    if cache.get("expires", 0.0) < now:
+        cache["counts"] = dict(db.session.execute(
+            select(Case.stage, func.count()).where(Case.stage != "draft")
+            .group_by(Case.stage)).all())
+        cache["expires"] = now + STAGE_COUNTS_TTL
+    return cache["counts"]
+
+
 @bp.get("/")
 def queue():
-    queue = db.session.scalars(
-        select(Case).where(Case.stage == "review").order_by(Case.submitted_at)).all()
+    # The oldest filings first: review is first come, first served.
+    queue = as_case_rows(db.session.execute(
+        case_rows().where(Case.stage == "review")
+        .order_by(Case.submitted_at, Case.id).limit(QUEUE_SIZE)))
+    counts = stage_counts()
     stage = request.args.get("stage") or None
-    query = select(Case).where(Case.stage != "draft").order_by(Case.last_activity_at.desc())
-    if stage:
-        query = query.where(Case.stage == stage)
-    cases = db.session.scalars(query.limit(200)).all()
-    counts = dict(db.session.execute(
-        select(Case.stage, func.count()).where(Case.stage != "draft").group_by(Case.stage)).all())
+    query = case_rows()
+    query = query.where(Case.stage == stage) if stage else query.where(Case.stage != "draft")
+    page = keyset_page(query, Case.last_activity_at, Case.id, request.args.get("after"),
+                       rows=as_case_rows)
     overdue = db.session.scalars(
         select(Deadline).where(Deadline.status == "expired").order_by(Deadline.due_at.desc())
-        .limit(20)).all()
-    failed = db.session.scalars(select(Decision).where(Decision.status == "failed")).all()
+        .limit(OVERDUE_SHOWN)).all()
+    failed = db.session.scalars(
+        select(Decision).where(Decision.status == "failed").options(selectinload(Decision.case))
+        .order_by(Decision.id.desc()).limit(OVERDUE_SHOWN)).all()
     stage_titles = {s.key: gettext(s.label) for p in procedures() for s in p.stages}
     job_failures = db.session.scalar(
         select(func.count()).select_from(JobFailure).where(JobFailure.status == "failed"))
-    return render_template("manage/queue.html", queue=queue, cases=cases, counts=counts,
+    return render_template("manage/queue.html", queue=queue, page=page, counts=counts,
                            stage=stage, overdue=overdue, failed=failed,
                            stage_titles=stage_titles, job_failures=job_failures)
 

@@ -50,18 +50,24 @@ class Case(db.Model):
     __table_args__ = (
         CheckConstraint("mediation_days IN (60, 90)", name="mediation_days"),
         CheckConstraint("language IN ('en', 'ar', 'fr')", name="language"),
-        Index("ix_cases_stage_submitted", "stage", "submitted_at"),
+        # The review queue, oldest filing first.
+        Index("ix_cases_stage_submitted", "stage", "submitted_at", "id"),
+        # List pages walk these in keyset order (app/services/paging.py): every case by last
+        # activity, one stage by last activity, and a filer's drafts.
+        Index("ix_cases_activity", "last_activity_at", "id"),
+        Index("ix_cases_stage_activity", "stage", "last_activity_at", "id"),
+        Index("ix_cases_filer_stage", "filer_id", "stage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)
     procedure_key: Mapped[str] = mapped_column(String(40))
     rules_version: Mapped[str] = mapped_column(String(60))
-    stage: Mapped[str] = mapped_column(String(40), index=True)
+    stage: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     language: Mapped[str] = mapped_column(String(2), default="en")
     mediation_days: Mapped[int] = mapped_column(Integer, default=60)
-    filer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    filer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     infringement_description: Mapped[str] = mapped_column(Text, default="")
     infringement_locations: Mapped[str] = mapped_column(Text, default="")
@@ -378,11 +384,15 @@ class Participant(db.Model):
     """A user's role in one case: party, counsel or neutral. Access follows these rows."""
 
     __tablename__ = "participants"
-    __table_args__ = (UniqueConstraint("case_id", "user_id", "role", name="uq_participants_role"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "user_id", "role", name="uq_participants_role"),
+        # "My cases": the case ids of one user, read from the index alone.
+        Index("ix_participants_user_case", "user_id", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     role: Mapped[str] = mapped_column(String(30))
     # For arbitrators: sole, claimant_nominee, respondent_nominee or presiding.
     capacity: Mapped[str | None] = mapped_column(String(30))

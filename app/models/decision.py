@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -23,6 +23,8 @@ class Decision(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('award', 'settlement')", name="kind"),
         CheckConstraint("status IN ('pending', 'issued', 'failed')", name="status"),
+        # The case managers' list of decisions that failed to render, newest first.
+        Index("ix_decisions_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -51,7 +51,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
     due = db.session.execute(
         select(Deadline.id, Deadline.case_id, Deadline.on_expiry)
         .where(Deadline.status == "open", Deadline.due_at <= now)
-        .order_by(Deadline.due_at)
+        .order_by(Deadline.due_at, Deadline.id)
     ).all()
     db.session.rollback()  # end the read transaction: each expiry is its own
     if _before_claims is not None:

@@ -1,0 +1,18 @@
+"""A bare route for load tests: the ceiling a page is compared with (bench/load.py).
+
+Registered only when `SULH_BENCH_ROUTES` is set, so it never exists in a normal deployment.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from app.web import public
+
+bp = Blueprint("bench", __name__, url_prefix="/bench")
+
+
+@bp.get("/hello")
+@public
+def hello():
+    return "hello"

@@ -1,0 +1,57 @@
+"""`flask deadlines sweep` over N due deadlines: seed N cases whose deadline has passed
+(a third each: response -> proceed in default, deficiency -> deemed withdrawn, mediation ->
+end of mediation), then time the command.
+
+    python bench/sweep.py --deadlines 1000                       # SQLite, quick
+    python bench/sweep.py --deadlines 100000 \
+        --database-url postgresql://postgres@127.0.0.1:5432/sulh_sweep
+
+The database is dropped and re-seeded on every run (PostgreSQL: create it first with
+`createdb -h 127.0.0.1 -U postgres sulh_sweep`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_SWEEP_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'bench_sweep.db'}"))
+    parser.add_argument("--deadlines", type=int, default=1000)
+    args = parser.parse_args(argv)
+    url = args.database_url.replace("postgres://", "postgresql://")
+
+    seed = [sys.executable, str(ROOT / "bench" / "seed.py"), "--database-url", url,
+            "--cases", str(args.deadlines), "--due-deadlines", str(args.deadlines),
+            "--docs-per-case", "1", "--reset"]
+    subprocess.run(seed, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(os.environ, FLASK_APP="app:create_app", SULH_ENV="production",
+               DATABASE_URL=url,
+               SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106
+               SULH_JOBS="inprocess", STORAGE_URL=f"file://{tempfile.mkdtemp()}")
+    started = time.perf_counter()
+    result = subprocess.run([str(VENV_BIN / "flask"), "deadlines", "sweep"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=True)
+    took = time.perf_counter() - started
+    summary = re.search(r"applied (\d+), skipped (\d+)", result.stdout)
+    applied, skipped = (int(x) for x in summary.groups()) if summary else (0, 0)
+    database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    print(f"{database}: sweep of {args.deadlines:,} due deadlines: applied {applied:,}, "
+          f"skipped {skipped:,} in {took:.1f} s ({applied / took:,.0f} expiries/s, "
+          f"including ~1 s of app start-up)")
+
+
+if __name__ == "__main__":
+    main()

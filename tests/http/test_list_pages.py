@@ -1,0 +1,149 @@
+"""List pages sized for a million cases: keyset pages, and a number of SQL statements that does
+not grow with the rows shown (no N+1 queries)."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+import config
+from app import create_app
+from app.extensions import db
+from app.models import Case, Deadline, Decision, Participant, Party
+from workflows.engine import current
+
+STAGES = ("review", "response", "mediation", "arbitration", "closed_award")
+START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def add_cases(user, count: int, *, first: int = 0) -> None:
+    """`count` filed cases of `user` (as claimant), with parties, an expired deadline and a
+    decision that failed to render — one of everything a list page shows. Every third case
+    shares its predecessor's last activity, so the pages must break ties by id."""
+    procedure = current("med-arb")
+    for i in range(first, first + count):
+        at = START + timedelta(hours=i - i % 3)
+        case = Case(number=f"SULH-2026-{i + 1:06d}", procedure_key=procedure.key,
+                    rules_version=procedure.rules_version, stage=STAGES[i % len(STAGES)],
+                    filer_id=user.id, language="en", mediation_days=60, created_at=at,
+                    submitted_at=at, last_activity_at=at)
+        case.parties = [Party(side="claimant", name=f"Claimant {i} Ltd", country="EG"),
+                        Party(side="respondent", name=f"Respondent {i} LLC", country="AE")]
+        case.participants = [Participant(user_id=user.id, role="claimant")]
+        db.session.add(case)
+        db.session.flush()
+        db.session.add(Deadline(case_id=case.id, key="response", label="File the response",
+                                addressee="respondent", on_expiry="proceed_in_default",
+                                due_date=at.date(), due_at=at, status="expired",
+                                outcome="proceed_in_default", created_at=at))
+        db.session.add(Decision(case_id=case.id, kind="award", verification_code=f"T-{i}",
+                                language="en", status="failed", error="boom"))
+    db.session.commit()
+
+
+@contextmanager
+def counting_statements():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def statements_for(app, client, url: str) -> tuple[int, str]:
+    app.extensions.pop("sulh_stage_counts", None)  # count the stage totals every time
+    with counting_statements() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(statements), response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who, url", [("manager", "/manage/"), ("claimant", "/dashboard"),
+                                      ("manager", "/manage/?stage=mediation")])
+def test_list_page_statements_do_not_grow_with_rows(app, people, who, url):
+    app.config["PAGE_SIZE"] = 100
+    client = people.client(who)
+    claimant = people.user("claimant")
+    add_cases(claimant, 10)
+    few, page = statements_for(app, client, url)
+    shown = 2 if "stage=" in url else 10
+    assert len(re.findall(r"Claimant \d+ Ltd v\. Respondent \d+ LLC", page)) >= shown
+    add_cases(claimant, 90, first=10)
+    many, page = statements_for(app, client, url)
+    rows = len(set(re.findall(r"Claimant (\d+) Ltd v\. Respondent \d+ LLC", page)))
+    assert rows >= (20 if "stage=" in url else 100)
+    assert few == many, f"{few} statements for 10 cases, {many} for 100"
+
+
+def walk_pages(client, url: str) -> list[str]:
+    numbers: list[str] = []
+    seen_urls = 0
+    while url:
+        seen_urls += 1
+        assert seen_urls < 50
+        page = client.get(url).get_data(as_text=True)
+        table = page.split('id="all-h"', 1)[-1] if "/manage/" in url else page
+        numbers += re.findall(r'href="/cases/(SULH-2026-\d+)"', table)
+        match = re.search(r'<a href="([^"]+)" rel="next">', page)
+        url = match.group(1).replace("&amp;", "&") if match else ""
+    return numbers
+
+
+def expected_order(cases) -> list[str]:
+    return [c.number for c in sorted(cases, key=lambda c: (c.last_activity_at, c.id),
+                                     reverse=True)]
+
+
+def test_party_pages_through_all_their_cases_newest_first(app, people):
+    app.config["PAGE_SIZE"] = 7
+    client = people.client("claimant")
+    add_cases(people.user("claimant"), 40)
+    other = people.user("respondent")
+    add_cases(other, 5, first=40)  # somebody else's cases: never listed
+    numbers = walk_pages(client, "/dashboard")
+    mine = db.session.scalars(db.select(Case).where(Case.filer_id == people.user("claimant").id))
+    assert numbers == expected_order(mine)
+    assert len(numbers) == 40 and len(set(numbers)) == 40
+
+
+def test_manager_pages_through_one_stage_keeping_the_filter(app, people):
+    app.config["PAGE_SIZE"] = 4
+    client = people.client("manager")
+    add_cases(people.user("claimant"), 50)
+    numbers = walk_pages(client, "/manage/?stage=mediation")
+    in_mediation = db.session.scalars(db.select(Case).where(Case.stage == "mediation"))
+    assert numbers == expected_order(in_mediation)
+    assert len(numbers) == 10
+
+
+def test_a_forged_cursor_shows_the_first_page(app, people):
+    client = people.client("claimant")
+    add_cases(people.user("claimant"), 3)
+    for cursor in ("nonsense", "20260101T000000.000000_x", "' OR 1=1 --"):
+        response = client.get("/dashboard", query_string={"after": cursor})
+        assert response.status_code == 200
+        assert "SULH-2026-000003" in response.get_data(as_text=True)
+
+
+def test_stranger_pages_show_no_cases(app, people):
+    add_cases(people.user("claimant"), 5)
+    page = people.client("stranger").get("/dashboard").get_data(as_text=True)
+    assert "SULH-2026-" not in page
+    assert people.client("stranger").get("/manage/").status_code == 404
+
+
+def test_bench_route_exists_only_when_enabled(app, client):
+    assert client.get("/bench/hello").status_code == 404
+    settings = config.TestConfig()
+    settings.BENCH_ROUTES = True
+    bench_app = create_app(settings)
+    assert bench_app.test_client().get("/bench/hello").get_data(as_text=True) == "hello"
