@@ -326,7 +326,7 @@ class Seeder:
                 yield (doc_id, i, uploader, "claimant", f"Exhibit C-{k + 1}", kind,
                        f"exhibit-{k + 1}.{ext}", media, 20_000 + (doc_id * 7919) % 5_000_000,
                        fake_hash("doc", doc_id), f"seed/{i}/{doc_id}.{ext}",
-                       "participants", at)
+                       "participants", at, None, 1, "C", k + 1)
 
     def decisions(self) -> Iterator[tuple]:
         for i in range(self.first, self.first + self.n):
@@ -363,7 +363,8 @@ TABLES: tuple[tuple[str, tuple[str, ...], Callable[[Seeder], Iterator[tuple]]], 
                   "created_at"), Seeder.messages),
     ("documents", ("id", "case_id", "uploader_id", "uploader_role", "title", "kind",
                    "original_name", "media_type", "size", "sha256", "storage_key", "scope",
-                   "created_at"), Seeder.documents),
+                   "created_at", "family_id", "version_no", "exhibit_side", "exhibit_seq"),
+     Seeder.documents),
     ("decisions", ("id", "case_id", "kind", "verification_code", "language", "status",
                    "storage_key", "sha256", "size", "error", "issued_by_id", "created_at",
                    "issued_at"), Seeder.decisions),
