@@ -408,13 +408,6 @@ def _local_date(moment: datetime, tz: str) -> date:
     return moment.astimezone(ZoneInfo(tz)).date()
 
 
-def roles_named(procedure: Procedure) -> set[str]:
-    names: set[str] = set()
-    for action in procedure.actions:
-        names |= action.roles
-    return names
-
-
 def describe(procedure: Procedure) -> Iterable[tuple[str, str, str, str]]:
     """The definition as rows (stage, action, roles, leads to) for the rules page and docs."""
     for stage in procedure.stages:
