@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
+from app.i18n import gettext as _
 
 
 def init_app(app: Flask) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from babel import Locale
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
+
+from app.i18n import lazy_gettext as _l
 
 IP_RIGHT_LABELS = {
     "trademark": _l("Trademark"),
@@ -78,6 +79,7 @@ EVENT_LABELS = {
     "download_bundle": _l("Case bundle downloaded"),
     "download_decision": _l("Decision downloaded"),
     "decision_rendered": _l("Decision issued and sealed"),
+    "decision_render_failed": _l("Decision could not be rendered"),
     "recompute_deadline": _l("Time limit recomputed after a calendar correction"),
 }
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from flask import Flask, g, redirect, request, session, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 
-from app import labels
+from app import i18n, labels
 from app.extensions import db, login_manager
+from app.i18n import gettext, ngettext
+from app.services import fragments
 from workflows import calendar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,22 +39,20 @@ def select_locale() -> str:
 
 
 def text_direction() -> str:
-    return "rtl" if str(get_locale()) in RTL_LANGUAGES else "ltr"
+    return "rtl" if i18n.current_language() in RTL_LANGUAGES else "ltr"
 
 
 def hijri(value: date | datetime | None) -> str:
     if value is None:
         return ""
     day = value.date() if isinstance(value, datetime) else value
-    return calendar.format_hijri(day, str(get_locale()))
+    return calendar.format_hijri(day, i18n.current_language())
 
 
 def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
-        from app.models import User
-
-        return db.session.get(User, int(user_id))
+        return db.session.scalar(_user_by_id(), {"id": int(user_id)})
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -86,7 +88,7 @@ def init_app(app: Flask) -> None:
         hijri=hijri,
         text_direction=text_direction,
         labels=labels,
-        current_locale=lambda: str(get_locale()),
+        current_locale=i18n.current_language,
         format_decimal=format_decimal,
         stage_name=stage_name,
         stage_label=stage_label,
@@ -97,17 +99,27 @@ def init_app(app: Flask) -> None:
         document_kind_label=document_kind_label,
         document_scope_label=document_scope_label,
         external_url=external_url,
+        cached=fragments.cached,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    # Flask-Babel installed its gettext; ours reads the same locale choice, faster (app/i18n.py).
+    app.jinja_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    app.jinja_env.globals["_"] = i18n.template_gettext
 
     @app.context_processor
     def page_globals():
         return {"institution_name": app.config["INSTITUTION_NAME"], "g": g}
 
 
-def stage_name(case: Any, key: str) -> str:
-    from flask_babel import gettext
+@cache
+def _user_by_id() -> Any:
+    """Built once: every signed-in request runs it (app.services.paging.keyset_statement)."""
+    from app.models import User
 
+    return select(User).where(User.id == bindparam("id"))
+
+
+def stage_name(case: Any, key: str) -> str:
     from workflows.engine import procedure_for
 
     try:
@@ -121,8 +133,6 @@ def stage_label(case: Any) -> str:
 
 
 def event_label(case: Any, event: Any) -> str:
-    from flask_babel import gettext
-
     from workflows.engine import procedure_for
 
     action = procedure_for(case).action(event.action)
@@ -150,8 +160,6 @@ def document_scope_label(scope: str) -> str:
 
 def deadline_explanation(deadline: Any) -> str:
     """How the due date was reached, in the reader's language, from the stored basis."""
-    from flask_babel import gettext, ngettext
-
     basis = deadline.basis or {}
     if "trigger" not in basis:
         return ""
@@ -203,8 +211,6 @@ def deadline_explanation(deadline: Any) -> str:
 def event_note(event: Any) -> str:
     """A line of detail for the timeline where the label alone would not say enough: the new
     due date of an extension or a recomputed time limit, and the dates of a hearing."""
-    from flask_babel import gettext, ngettext
-
     detail = event.detail or {}
     try:
         if "extension" in detail:

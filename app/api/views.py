@@ -12,7 +12,6 @@ loser of two simultaneous actions.
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -23,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from app.cases import forms
 from app.cases.service import take_action
 from app.extensions import csrf, db
+from app.i18n import gettext as _
 from app.models import ApiToken, Case
 from app.services import jobs
 from app.services.access import actor_for, load_case

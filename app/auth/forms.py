@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from app.i18n import lazy_gettext as _l
 from app.labels import LANGUAGE_LABELS, options
 
 MIN_PASSWORD = 10

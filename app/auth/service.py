@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import gettext as _
 from app.models import Case, Invitation, Participant, User
 from app.models.types import utcnow
 from workflows.engine import Actor

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from app.auth.forms import JoinForm, LoginForm, RegisterForm
 from app.auth.service import InvitationError, accept_invitation, find_invitation
 from app.extensions import db
+from app.i18n import gettext as _
 from app.models import User
 from app.web import public
 

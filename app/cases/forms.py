@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import request
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from app import labels
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Case, User
 from workflows.engine import Actor
 from workflows.procedures.roles import MEDIATOR, side_of

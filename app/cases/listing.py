@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
-from app.models import Case, Party
+from app.models import Case, Participant, Party
+from app.services.paging import keyset_statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +37,8 @@ def _party_name(side: str):
 
 
 def case_rows() -> Select:
-    """A select of CaseRow columns; add where clauses and an order, then hand it to
-    `as_case_rows` or `app.services.paging.keyset_page`.
+    """A select of CaseRow columns; add where clauses and an order, then hand its result to
+    `as_case_rows`. The lists below are built from it once per worker.
 
     The parties' names are correlated subqueries rather than joins, so that the database
     looks them up only for the rows of the page, after ordering and limiting (PostgreSQL
@@ -50,3 +52,33 @@ def case_rows() -> Select:
 
 def as_case_rows(result) -> list[CaseRow]:
     return [CaseRow(**row._mapping) for row in result]
+
+
+# The list pages' statements, built once: their per-request values are bound parameters.
+@cache
+def drafts_of_user(limit: int) -> Select:
+    return (case_rows().where(Case.filer_id == bindparam("user_id"), Case.stage == "draft")
+            .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))
+
+
+@cache
+def cases_of_user(size: int) -> Select:
+    """A party's, counsel's or neutral's cases (not drafts), most recent activity first."""
+    mine = select(Participant.case_id).where(Participant.user_id == bindparam("user_id"))
+    return keyset_statement(case_rows().where(Case.stage != "draft", Case.id.in_(mine)),
+                            Case.last_activity_at, Case.id, size=size)
+
+
+@cache
+def all_cases(size: int, *, in_stage: bool) -> Select:
+    """Every case (not drafts), or those in the stage bound as :stage."""
+    where = Case.stage == bindparam("stage") if in_stage else Case.stage != "draft"
+    return keyset_statement(case_rows().where(where), Case.last_activity_at, Case.id,
+                            size=size)
+
+
+@cache
+def review_queue(limit: int) -> Select:
+    """The oldest filings awaiting review first: review is first come, first served."""
+    return (case_rows().where(Case.stage == "review").order_by(Case.submitted_at, Case.id)
+            .limit(limit))

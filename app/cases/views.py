@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import escape
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.cases import forms
@@ -13,7 +13,9 @@ from app.cases.service import take_action
 from app.documents.service import UploadRejected, add_documents, commit_or_discard, discard
 from app.documents.views import attachments_form, incoming_from
 from app.extensions import db
+from app.i18n import gettext as _
 from app.services.access import actor_for, load_case
+from app.services.fragments import app_cache, cached_page
 from app.services.locking import expect_version
 from workflows.engine import ActionRefused, procedure_for, refusal
 
@@ -22,8 +24,16 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 @bp.get("/<number>")
 def show(number: str):
+    """The case as this user may see it. The body is kept per case version, user and language
+    (every change to a case bumps its version: app.models.case.Case.record_event), so a user
+    reloading an unchanged case costs two indexed lookups and no rendering."""
     case = load_case(number)
-    return render_template("cases/show.html", **case_page(case, current_user))
+    body = cached_page(("case", case.id, case.version, current_user.id),
+                       lambda: render_template("cases/_page.html",
+                                               **case_page(case, current_user)))
+    title = app_cache().get_or_render(("case-title", case.id, case.version),
+                                      lambda: escape(f"{case.number} — {case.title}"))
+    return render_template("cases/show.html", title=title, body=body)
 
 
 @bp.get("/<number>/receipt")

@@ -11,17 +11,18 @@ import secrets
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale
 
 from app.extensions import db
+from app.i18n import gettext
+from app.i18n import lazy_gettext as _l
 from app.labels import DECISION_LABELS, IP_RIGHT_LABELS, REMEDY_LABELS, country_name
 from app.models import Case, Decision, User
 from app.models.types import utcnow
 from app.services import jobs, notify, pdf
 from app.services.storage import get_storage
 from app.web import external_url
-from workflows.engine import procedure_for
+from workflows.engine import Actor, procedure_for
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ def render_decision(decision_id: int) -> None:
         decision = db.session.get(Decision, decision_id)
         decision.status = "failed"
         decision.error = f"{type(exc).__name__}: {exc}"
+        _record(decision, "decision_render_failed", "institution")
         db.session.commit()
         raise
     decision.storage_key = stored.key
@@ -110,9 +112,20 @@ def render_decision(decision_id: int) -> None:
     decision.size = stored.size
     decision.status = "issued"
     decision.issued_at = utcnow()
+    _record(decision, "decision_rendered", "participants")
     notify.email_users(notify.case_audience(case), "decision_issued", case=case,
                        decision=decision)
     jobs.commit()
+
+
+def _record(decision: Decision, action: str, visibility: str) -> None:
+    """The job's outcome is a change to the case like any other: on its audit trail, and it
+    moves the case version (pages kept per version show the decision, or the failure)."""
+    case = db.session.get(Case, decision.case_id)
+    assert case is not None
+    case.record_event(action=action, actor=Actor.system(), stage_from=case.stage,
+                      stage_to=case.stage, detail={"decision": decision.verification_code},
+                      visibility=visibility, at=utcnow())
 
 
 def decision_context(case: Case, decision: Decision) -> dict[str, Any]:

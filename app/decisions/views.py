@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.decisions.service import normalise_code
 from app.extensions import db
-from app.models import Decision
+from app.models import Case, Decision
 from app.models.types import utcnow
 from app.services import jobs
 from app.services.access import actor_for, load_case
@@ -46,10 +46,16 @@ def verify_form():
 @bp.get("/verify/<code>")
 @public
 def verify(code: str):
-    decision = db.session.scalar(
-        select(Decision).where(Decision.verification_code == normalise_code(code),
-                               Decision.status == "issued"))
+    decision = db.session.execute(_ISSUED_BY_CODE, {"code": normalise_code(code)}).first()
     status = 200 if decision else 404
     return render_template("decisions/verify.html", decision=decision, code=code), status
+
+
+# The public page anyone can hit: one indexed lookup of just what it shows, built once.
+_ISSUED_BY_CODE = (
+    select(Decision.verification_code, Decision.kind, Decision.issued_at, Decision.sha256,
+           Case.number.label("case_number"))
+    .join(Case, Case.id == Decision.case_id)
+    .where(Decision.verification_code == bindparam("code"), Decision.status == "issued"))
 
 

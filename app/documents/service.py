@@ -16,12 +16,12 @@ from datetime import date
 from typing import BinaryIO
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.documents.sniff import pdf_problem, sniff
 from app.extensions import db
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.models import Case, Document, User
 from app.models.document import EXHIBIT_PREFIX
 from app.models.types import utcnow

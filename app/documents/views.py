@@ -7,13 +7,13 @@ import io
 import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.documents import service
 from app.documents.forms import ReplaceForm, UploadForm, WithdrawForm, support_choices
 from app.documents.service import Incoming, UploadRejected
 from app.extensions import db
+from app.i18n import gettext as _
 from app.labels import SelectChoice
 from app.models import Case, Document
 from app.models.types import utcnow

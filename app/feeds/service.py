@@ -10,11 +10,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 
 from app.extensions import db
+from app.i18n import gettext
 from app.models import Case, Deadline, User
 from app.models.types import utcnow
 from app.services.access import case_ids_visible_to

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.feeds import service
+from app.i18n import gettext as _
 from app.services import jobs
 from app.web import external_url, public
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 
 from app import labels
+from app.i18n import lazy_gettext as _l
 from workflows import calendar
 
 CURRENCIES = ("USD", "EUR", "AED", "SAR", "EGP", "JOD", "MAD", "TND", "DZD", "QAR", "KWD",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.cases.service import take_action
 from app.filing import forms, service
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.services import jobs
 from app.services.access import load_draft
 from workflows.engine import ActionRefused, procedure_for

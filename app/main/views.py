@@ -15,12 +15,11 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import text
 
-from app.cases.listing import as_case_rows, case_rows
+from app.cases import listing
+from app.cases.listing import as_case_rows
 from app.extensions import db
-from app.models import Case
 from app.services import jobs
-from app.services.access import case_ids_visible_to
-from app.services.paging import keyset_page
+from app.services.paging import keyset_page, page_size
 from app.services.storage import get_storage
 from app.web import public
 
@@ -40,14 +39,13 @@ def index():
 def dashboard():
     """The user's cases, most recent activity first, a keyset page at a time; their own
     drafts above them."""
-    drafts = as_case_rows(db.session.execute(
-        case_rows().where(Case.filer_id == current_user.id, Case.stage == "draft")
-        .order_by(Case.created_at.desc(), Case.id.desc()).limit(DRAFTS_SHOWN)))
-    query = case_rows().where(Case.stage != "draft")
-    if not current_user.is_case_manager:
-        query = query.where(Case.id.in_(case_ids_visible_to(current_user)))
-    page = keyset_page(query, Case.last_activity_at, Case.id, request.args.get("after"),
-                       rows=as_case_rows)
+    drafts = as_case_rows(db.session.execute(listing.drafts_of_user(DRAFTS_SHOWN),
+                                             {"user_id": current_user.id}))
+    size = page_size()
+    statement = (listing.all_cases(size, in_stage=False) if current_user.is_case_manager
+                 else listing.cases_of_user(size))
+    page = keyset_page(statement, request.args.get("after"), size=size,
+                       params={"user_id": current_user.id}, rows=as_case_rows)
     from app.filing.service import DEFAULT_PROCEDURE, procedure_choices
 
     return render_template("main/dashboard.html", drafts=drafts, page=page,

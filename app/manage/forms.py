@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app import labels
 from app.filing.forms import CountryField, StepForm
+from app.i18n import lazy_gettext as _l
 
 KIND_LABELS = {
     "holiday": _l("Public holiday on this date (confirmed or moved here)"),

@@ -5,18 +5,18 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from app.cases.listing import as_case_rows, case_rows
+from app.cases import listing
+from app.cases.listing import as_case_rows
 from app.extensions import db
+from app.i18n import gettext, ngettext
 from app.manage.forms import KIND_LABELS, CalendarDayForm, DeleteForm
 from app.models import CalendarDay, Case, Deadline, Decision, JobFailure
 from app.services import calendars, jobs
-from app.services.paging import keyset_page
+from app.services.paging import keyset_page, page_size
 from workflows.engine import procedures
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -45,30 +45,34 @@ def stage_counts() -> dict[str, int]:
     return cache["counts"]
 
 
+# Built once (see app.services.paging.keyset_statement on why).
+_OVERDUE = (select(Deadline.id, Deadline.label, Deadline.due_date, Deadline.outcome)
+            .where(Deadline.status == "expired").order_by(Deadline.due_at.desc())
+            .limit(OVERDUE_SHOWN))
+_FAILED_DECISIONS = (select(Decision.id, Decision.error, Case.number)
+                     .join(Case, Case.id == Decision.case_id).where(Decision.status == "failed")
+                     .order_by(Decision.id.desc()).limit(OVERDUE_SHOWN))
+_FAILING_JOBS = select(func.count()).select_from(JobFailure).where(JobFailure.status == "failed")
+
+
 @bp.get("/")
 def queue():
-    # The oldest filings first: review is first come, first served.
-    queue = as_case_rows(db.session.execute(
-        case_rows().where(Case.stage == "review")
-        .order_by(Case.submitted_at, Case.id).limit(QUEUE_SIZE)))
+    queue = as_case_rows(db.session.execute(listing.review_queue(QUEUE_SIZE)))
     counts = stage_counts()
     stage = request.args.get("stage") or None
-    query = case_rows()
-    query = query.where(Case.stage == stage) if stage else query.where(Case.stage != "draft")
-    page = keyset_page(query, Case.last_activity_at, Case.id, request.args.get("after"),
-                       rows=as_case_rows)
-    overdue = db.session.scalars(
-        select(Deadline).where(Deadline.status == "expired").order_by(Deadline.due_at.desc())
-        .limit(OVERDUE_SHOWN)).all()
-    failed = db.session.scalars(
-        select(Decision).where(Decision.status == "failed").options(selectinload(Decision.case))
-        .order_by(Decision.id.desc()).limit(OVERDUE_SHOWN)).all()
-    stage_titles = {s.key: gettext(s.label) for p in procedures() for s in p.stages}
-    job_failures = db.session.scalar(
-        select(func.count()).select_from(JobFailure).where(JobFailure.status == "failed"))
+    size = page_size()
+    page = keyset_page(listing.all_cases(size, in_stage=bool(stage)), request.args.get("after"),
+                       size=size, params={"stage": stage}, rows=as_case_rows)
+    overdue = tuple(db.session.execute(_OVERDUE))
+    failed = db.session.execute(_FAILED_DECISIONS).all()
+    job_failures = db.session.scalar(_FAILING_JOBS)
     return render_template("manage/queue.html", queue=queue, page=page, counts=counts,
                            stage=stage, overdue=overdue, failed=failed,
                            stage_titles=stage_titles, job_failures=job_failures)
+
+
+def stage_titles() -> dict[str, str]:
+    return {s.key: gettext(s.label) for p in procedures() for s in p.stages}
 
 
 @bp.get("/jobs")

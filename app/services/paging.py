@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, bindparam, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
@@ -51,26 +51,44 @@ def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-def keyset_page(query: Select, at: InstrumentedAttribute, row_id: InstrumentedAttribute,
-                cursor: str | None, *, descending: bool = True, size: int | None = None,
-                rows: Callable[[Any], Sequence[Any]] | None = None) -> Page:
-    """One page of `query` ordered by (at, row_id), starting after `cursor`.
+def keyset_statement(query: Select, at: InstrumentedAttribute, row_id: InstrumentedAttribute,
+                     *, size: int, descending: bool = True) -> Select:
+    """`query` ordered by (at, row_id), from a bound position (:after_at, :after_id), `size + 1`
+    rows. Build it once per list (e.g. under functools.cache) and run it with `keyset_page`:
+    constructing and keying a fresh select costs more CPU than running it (≈ 0.5 ms).
 
     Both columns must be in one index (e.g. cases (last_activity_at, id)), so the database
-    walks the index from the cursor and stops after `size + 1` rows. `rows` turns the result
-    into items (default: ORM objects, for a select of one entity).
+    walks the index from the position and stops after `size + 1` rows. The first page starts
+    from a position beyond every row, so there is one statement shape, not two.
     """
+    key = tuple_(at, row_id)
+    bound = tuple_(bindparam("after_at", type_=at.type), bindparam("after_id", type_=row_id.type))
+    order = (at.desc(), row_id.desc()) if descending else (at.asc(), row_id.asc())
+    return query.where(key < bound if descending else key > bound).order_by(*order) \
+        .limit(size + 1)
+
+
+def keyset_page(statement: Select, cursor: str | None, *, at: str = "last_activity_at",
+                row_id: str = "id", size: int | None = None, descending: bool = True,
+                params: dict[str, Any] | None = None,
+                rows: Callable[[Any], Sequence[Any]] | None = None) -> Page:
+    """One page of a `keyset_statement`, starting after `cursor`. `rows` turns the result into
+    items (default: ORM objects, for a select of one entity); `at` and `row_id` name the
+    items' attributes the next cursor is made of."""
     size = size or page_size()
     after = decode_cursor(cursor)
-    if after is not None:
-        key = tuple_(at, row_id)
-        query = query.where(key < after if descending else key > after)
-    order = (at.desc(), row_id.desc()) if descending else (at.asc(), row_id.asc())
-    result = db.session.execute(query.order_by(*order).limit(size + 1))
+    start = after or ((_END, _MAX_ID) if descending else (_START, 0))
+    result = db.session.execute(statement, {**(params or {}), "after_at": start[0],
+                                            "after_id": start[1]})
     items = rows(result) if rows else result.scalars().all()
     more = len(items) > size
     items = items[:size]
     last = items[-1] if items else None
-    next_cursor = (encode_cursor(getattr(last, at.key), getattr(last, row_id.key))
+    next_cursor = (encode_cursor(getattr(last, at), getattr(last, row_id))
                    if more and last is not None else None)
     return Page(items=items, next_cursor=next_cursor, first=after is None)
+
+
+_START = datetime(1970, 1, 1, tzinfo=UTC)
+_END = datetime(9999, 12, 31, tzinfo=UTC)
+_MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL

@@ -1,0 +1,124 @@
+"""Pages and fragments kept per worker (app/services/fragments.py) never show stale, foreign or
+unescaped content: every change to a case shows on the next load, each user sees their own
+page, and forms from a kept page still carry a valid CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+from app.extensions import db
+from app.models import Decision
+from app.services.fragments import app_cache
+from tests.http.filing_steps import file_complaint
+from tests.http.test_lifecycle import act, case, into_mediation
+
+
+def page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def test_a_kept_case_page_shows_every_change_on_the_next_load(app, people):
+    number = into_mediation(app, people)
+    claimant = people.client("claimant")
+    first = page(claimant, f"/cases/{number}")
+    assert page(claimant, f"/cases/{number}") == first  # served from the kept body
+    with app.app_context():
+        assert app_cache("pages").hits >= 1
+    act(people.client("respondent"), number, "send_message",
+        {"channel": "joint", "body": "We propose a coexistence agreement."})
+    assert "We propose a coexistence agreement." in page(claimant, f"/cases/{number}")
+
+
+def test_each_user_sees_their_own_kept_page_and_header(app, people):
+    number = into_mediation(app, people)
+    claimant, respondent = people.client("claimant"), people.client("respondent")
+    act(claimant, number, "send_message", {"channel": "caucus:claimant",
+                                           "body": "Our bottom line is 40,000."})
+    for _ in range(2):  # the second round is served from what the first kept
+        mine = page(claimant, f"/cases/{number}")
+        theirs = page(respondent, f"/cases/{number}")
+        assert "Our bottom line is 40,000." in mine
+        assert "Our bottom line is 40,000." not in theirs
+        assert "(Claimant)" in mine and "(Claimant)" not in theirs
+        assert "Gulf Fashion Trading LLC" in theirs  # the respondent's own name, in its header
+
+
+def test_the_language_is_part_of_every_key(app, people):
+    number = into_mediation(app, people)
+    claimant = people.client("claimant")
+    english = page(claimant, f"/cases/{number}")
+    claimant.post("/language", data={"lang": "ar", "next": f"/cases/{number}"})
+    arabic = page(claimant, f"/cases/{number}")
+    assert 'dir="rtl"' in arabic and "الرسائل" in arabic  # "Messages"
+    assert "Messages" in english and "Messages" not in arabic
+    dashboard = page(claimant, "/dashboard")
+    assert "الوساطة" in dashboard  # the stage of the case, in the row kept in Arabic
+
+
+def test_a_form_from_a_kept_page_carries_the_current_csrf_token(app, people):
+    number = into_mediation(app, people)
+    claimant = people.client("claimant")
+    page(claimant, f"/cases/{number}")
+    app.config["WTF_CSRF_ENABLED"] = True
+    kept = page(claimant, f"/cases/{number}")
+    assert "@@csrf@@" not in kept
+    tokens = set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', kept))
+    assert len(tokens) == 1
+    version = re.search(r'name="expected_version" value="(\d+)"', kept).group(1)
+    sent = claimant.post(f"/cases/{number}/actions/send_message",
+                         data={"csrf_token": tokens.pop(), "expected_version": version,
+                               "channel": "joint", "body": "Sent from a kept page."})
+    assert sent.status_code == 302
+    assert "Sent from a kept page." in page(claimant, f"/cases/{number}")
+
+
+def test_party_names_stay_escaped_in_kept_titles_rows_and_headers(app, people):
+    people.make("claimant", name="<b>Claimant</b>")
+    claimant = people.client("claimant")
+    number = file_complaint(claimant, respondent={"name": "<script>alert(1)</script> LLC"})
+    manager = people.client("manager")
+    for _ in range(2):
+        for html in (page(claimant, f"/cases/{number}"), page(claimant, "/dashboard"),
+                     page(manager, "/manage/")):
+            assert "<script>alert(1)</script>" not in html
+            assert "&lt;script&gt;alert(1)&lt;/script&gt; LLC" in html
+        assert "<b>Claimant</b>" not in page(claimant, "/dashboard")
+
+
+def test_list_rows_follow_the_stage_of_their_case(app, people):
+    claimant = people.client("claimant")
+    number = file_complaint(claimant)
+    manager = people.client("manager")
+    row = re.compile(rf"{number}.*?</tr>", re.S)
+    assert "Administrative review" in row.search(page(claimant, "/dashboard")).group(0)
+    act(manager, number, "accept_filing")
+    assert "Response" in row.search(page(claimant, "/dashboard")).group(0)
+    assert "Response" in row.search(page(manager, "/manage/?stage=response")).group(0)
+
+
+def test_a_decision_rendered_after_the_page_was_kept_shows_on_the_next_load(app, people,
+                                                                            monkeypatch):
+    from app.decisions.service import render_decision
+    from app.services import pdf
+
+    real_render = pdf.render_decision
+
+    def broken(*args, **kwargs):
+        raise OSError("font cache locked")
+
+    monkeypatch.setattr(pdf, "render_decision", broken)
+    number = into_mediation(app, people)
+    act(people.client("respondent"), number, "propose_settlement", {"terms": "Terms."})
+    act(people.client("claimant"), number, "accept_settlement")
+    claimant = people.client("claimant")
+    assert "rendering failed" in page(claimant, f"/cases/{number}")
+    monkeypatch.setattr(pdf, "render_decision", real_render)
+    decision = db.session.scalar(db.select(Decision).where(Decision.case_id == case(number).id))
+    with app.app_context():
+        render_decision(decision.id)  # the retried job
+    html = page(claimant, f"/cases/{number}")
+    assert "rendering failed" not in html and "Download PDF" in html
+    assert [e.action for e in case(number).events][-2:] == ["decision_render_failed",
+                                                            "decision_rendered"]
