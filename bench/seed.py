@@ -206,6 +206,11 @@ class Seeder:
                    ("en", "ar", "fr")[k % 3], COUNTRIES[k % len(COUNTRIES)], False, False, True,
                    created)
 
+    def last_activity_at(self, i: int) -> datetime:
+        if i - self.first < self.due:
+            return self.now - timedelta(days=40)
+        return moment(self.activity(i))
+
     def cases(self) -> Iterator[tuple]:
         for i in range(self.first, self.first + self.n):
             stage = self.stage(i)
@@ -216,9 +221,7 @@ class Seeder:
             year = 2022 + (i // 200_000)
             number = None if stage == "draft" else f"SULH-{year}-{i % 200_000 + 1:06d}"
             closed = moment(last) if stage in ("withdrawn", "settled", "awarded") else None
-            last_at = moment(last)
-            if i - self.first < self.due:
-                last_at = self.now - timedelta(days=40)
+            last_at = self.last_activity_at(i)
             yield (i, number, "med-arb", "med-arb/2026.1", stage, events + 1,
                    ("en", "ar", "fr")[i % 3], 60 if i % 4 else 90, self.claimant_user(i),
                    text(i, 60), "Online marketplaces; retail shops in Dubai and Cairo",
@@ -253,16 +256,18 @@ class Seeder:
         for i in range(self.first, self.first + self.n):
             stage = self.stage(i)
             created = moment(self.activity(i))
+            listed = self.last_activity_at(i)  # participants.case_activity_at
             step = ORDER.index(stage) if stage in ORDER else (
                 4 if stage == "settled" else 1)
-            yield (4 * i, i, self.claimant_user(i), "claimant", created)
+            yield (4 * i, i, self.claimant_user(i), "claimant", created, listed)
             if step >= 2:
-                yield (4 * i + 1, i, self.respondent_user(i), "respondent", created)
+                yield (4 * i + 1, i, self.respondent_user(i), "respondent", created, listed)
             if step >= 4:
-                yield (4 * i + 2, i, FIRST_NEUTRAL + i % (NEUTRALS // 2), "mediator", created)
+                yield (4 * i + 2, i, FIRST_NEUTRAL + i % (NEUTRALS // 2), "mediator", created,
+                       listed)
             if step >= 6:
                 yield (4 * i + 3, i, FIRST_NEUTRAL + NEUTRALS // 2 + i % (NEUTRALS // 2),
-                       "arbitrator", created)
+                       "arbitrator", created, listed)
 
     def deadlines(self) -> Iterator[tuple]:
         for i in range(self.first, self.first + self.n):
@@ -352,7 +357,8 @@ TABLES: tuple[tuple[str, tuple[str, ...], Callable[[Seeder], Iterator[tuple]]], 
     ("ip_rights", ("id", "case_id", "position", "kind", "title", "registration_number",
                    "office", "country", "owner"), Seeder.rights),
     ("remedies", ("id", "case_id", "kind", "details", "amount", "currency"), Seeder.remedies),
-    ("participants", ("id", "case_id", "user_id", "role", "created_at"), Seeder.participants),
+    ("participants", ("id", "case_id", "user_id", "role", "created_at", "case_activity_at"),
+     Seeder.participants),
     ("deadlines", ("id", "case_id", "key", "label", "addressee", "on_expiry", "source",
                    "due_date", "due_at", "basis", "status", "outcome", "created_at",
                    "closed_at"), Seeder.deadlines),

@@ -25,6 +25,7 @@ class CaseRow:
     last_activity_at: datetime
     claimant: str | None
     respondent: str | None
+    listed_at: datetime | None = None  # the position in a user's list (Participant)
 
     @property
     def title(self) -> str:  # as Case.title
@@ -63,10 +64,14 @@ def drafts_of_user(limit: int) -> Select:
 
 @cache
 def cases_of_user(size: int) -> Select:
-    """A party's, counsel's or neutral's cases (not drafts), most recent activity first."""
-    mine = select(Participant.case_id).where(Participant.user_id == bindparam("user_id"))
-    return keyset_statement(case_rows().where(Case.stage != "draft", Case.id.in_(mine)),
-                            Case.last_activity_at, Case.id, size=size)
+    """A party's, counsel's or neutral's cases (not drafts), most recent activity first: a walk
+    of the user's participant rows in activity order (ix_participants_user_activity), joined to
+    their cases — twenty rows read whether the user has twelve cases or twelve thousand.
+    A user with two roles in a case has two rows; `keyset_page(..., unique="id")` folds them."""
+    rows = (case_rows().add_columns(Participant.case_activity_at.label("listed_at"))
+            .join(Participant, Participant.case_id == Case.id)
+            .where(Participant.user_id == bindparam("user_id"), Case.stage != "draft"))
+    return keyset_statement(rows, Participant.case_activity_at, Participant.case_id, size=size)
 
 
 @cache

@@ -10,7 +10,7 @@ from app.decisions.service import normalise_code
 from app.extensions import db
 from app.models import Case, Decision
 from app.models.types import utcnow
-from app.services import jobs
+from app.services import jobs, queries
 from app.services.access import actor_for, load_case
 from app.services.downloads import attachment
 from app.services.storage import get_storage
@@ -46,7 +46,7 @@ def verify_form():
 @bp.get("/verify/<code>")
 @public
 def verify(code: str):
-    decision = db.session.execute(_ISSUED_BY_CODE, {"code": normalise_code(code)}).first()
+    decision = queries.rows(_ISSUED_BY_CODE, {"code": normalise_code(code)}).first()
     status = 200 if decision else 404
     return render_template("decisions/verify.html", decision=decision, code=code), status
 

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from app.cases import listing
 from app.cases.listing import as_case_rows
 from app.extensions import db
-from app.services import jobs
+from app.services import jobs, queries
 from app.services.paging import keyset_page, page_size
 from app.services.storage import get_storage
 from app.web import public
@@ -39,13 +39,16 @@ def index():
 def dashboard():
     """The user's cases, most recent activity first, a keyset page at a time; their own
     drafts above them."""
-    drafts = as_case_rows(db.session.execute(listing.drafts_of_user(DRAFTS_SHOWN),
-                                             {"user_id": current_user.id}))
+    drafts = as_case_rows(queries.rows(listing.drafts_of_user(DRAFTS_SHOWN),
+                                       {"user_id": current_user.id}))
     size = page_size()
-    statement = (listing.all_cases(size, in_stage=False) if current_user.is_case_manager
-                 else listing.cases_of_user(size))
-    page = keyset_page(statement, request.args.get("after"), size=size,
-                       params={"user_id": current_user.id}, rows=as_case_rows)
+    if current_user.is_case_manager:
+        page = keyset_page(listing.all_cases(size, in_stage=False), request.args.get("after"),
+                           size=size, rows=as_case_rows)
+    else:
+        page = keyset_page(listing.cases_of_user(size), request.args.get("after"), size=size,
+                           params={"user_id": current_user.id}, rows=as_case_rows,
+                           at="listed_at", unique="id")
     from app.filing.service import DEFAULT_PROCEDURE, procedure_choices
 
     return render_template("main/dashboard.html", drafts=drafts, page=page,

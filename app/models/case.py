@@ -23,8 +23,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.extensions import db
 from app.models.audit import AuditEvent
@@ -388,6 +390,8 @@ class Participant(db.Model):
         UniqueConstraint("case_id", "user_id", "role", name="uq_participants_role"),
         # "My cases": the case ids of one user, read from the index alone.
         Index("ix_participants_user_case", "user_id", "case_id"),
+        # ... and one page of them, most recent activity first, read from the index in order.
+        Index("ix_participants_user_activity", "user_id", "case_activity_at", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -399,6 +403,10 @@ class Participant(db.Model):
     challenge_status: Mapped[str | None] = mapped_column(String(10))  # pending|rejected
     challenge_grounds: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A copy of the case's last_activity_at (kept by _copy_case_activity): a party in a filing
+    # campaign takes part in thousands of cases, and sorting all of them by their cases' activity
+    # to show twenty cost 16 ms per page at a million cases; this column's index gives the page.
+    case_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship(back_populates="participants")
     user: Mapped[User] = relationship()
@@ -417,3 +425,19 @@ def _plain(detail: Mapping[str, Any]) -> dict[str, Any]:
     """Audit details are stored as JSON: dates, decimals and the like become strings."""
     return json.loads(json.dumps(dict(detail), default=str))
 
+
+@event.listens_for(Session, "before_flush")
+def _copy_case_activity(session: Session, flush_context: Any, instances: Any) -> None:
+    """Keep Participant.case_activity_at equal to its case's last_activity_at, whoever changes
+    it (bulk statements outside the ORM must do the same: the sweep, the seeder)."""
+    with session.no_autoflush:
+        for obj in session.dirty:
+            if isinstance(obj, Case) and inspect(obj).attrs.last_activity_at.history.has_changes():
+                for participant in obj.participants:
+                    participant.case_activity_at = obj.last_activity_at
+        for obj in session.new:
+            if isinstance(obj, Participant) and obj.case_activity_at is None:
+                case = obj.case or (session.get(Case, obj.case_id) if obj.case_id else None)
+                if case is not None and case.last_activity_at is None:
+                    case.last_activity_at = utcnow()
+                obj.case_activity_at = case.last_activity_at if case is not None else utcnow()

@@ -18,6 +18,7 @@ from sqlalchemy import Select, bindparam, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
+from app.services import queries
 
 # The issue's reference list page shows 20 rows; SULH_PAGE_SIZE changes it.
 DEFAULT_PAGE_SIZE = 20
@@ -71,21 +72,27 @@ def keyset_statement(query: Select, at: InstrumentedAttribute, row_id: Instrumen
 def keyset_page(statement: Select, cursor: str | None, *, at: str = "last_activity_at",
                 row_id: str = "id", size: int | None = None, descending: bool = True,
                 params: dict[str, Any] | None = None,
-                rows: Callable[[Any], Sequence[Any]] | None = None) -> Page:
+                rows: Callable[[Any], Sequence[Any]] | None = None,
+                unique: str | None = None) -> Page:
     """One page of a `keyset_statement`, starting after `cursor`. `rows` turns the result into
     items (default: ORM objects, for a select of one entity); `at` and `row_id` name the
-    items' attributes the next cursor is made of."""
+    items' attributes the next cursor is made of. With `unique`, items repeating the previous
+    item's attribute of that name are dropped (they sort next to each other)."""
     size = size or page_size()
     after = decode_cursor(cursor)
     start = after or ((_END, _MAX_ID) if descending else (_START, 0))
-    result = db.session.execute(statement, {**(params or {}), "after_at": start[0],
-                                            "after_id": start[1]})
-    items = rows(result) if rows else result.scalars().all()
-    more = len(items) > size
-    items = items[:size]
-    last = items[-1] if items else None
+    params = {**(params or {}), "after_at": start[0], "after_id": start[1]}
+    fetched = (rows(queries.rows(statement, params)) if rows
+               else db.session.scalars(statement, params).all())
+    more = len(fetched) > size
+    fetched = fetched[:size]
+    last = fetched[-1] if fetched else None
     next_cursor = (encode_cursor(getattr(last, at), getattr(last, row_id))
                    if more and last is not None else None)
+    items = fetched
+    if unique:
+        items = [item for i, item in enumerate(fetched)
+                 if i == 0 or getattr(item, unique) != getattr(fetched[i - 1], unique)]
     return Page(items=items, next_cursor=next_cursor, first=after is None)
 
 
