@@ -336,9 +336,15 @@ def claim(now: datetime, limit: int, after: tuple[datetime, int] | None) -> list
                                                           due.id > after[1])))
     pick = pick.order_by(due.due_at, due.id).limit(limit)
     if on_postgres():
-        pick = pick.with_for_update(skip_locked=True)
+        # A materialized CTE: the LIMIT ... FOR UPDATE SKIP LOCKED runs exactly once (as an
+        # IN subquery the planner may rescan it and claim more than `limit` rows).
+        picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with(
+            "MATERIALIZED")
+        where = due.id == picked.c.id
+    else:
+        where = due.id.in_(pick.scalar_subquery())
     rows = db.session.execute(
-        update(DEADLINES).where(due.id.in_(pick.scalar_subquery()), due.status == "open")
+        update(DEADLINES).where(where, due.status == "open")
         .values(status="expired", outcome=due.on_expiry, closed_at=now)
         .returning(due.id, due.case_id, due.on_expiry, due.due_at)).all()
     return [Claim(*row) for row in rows]
