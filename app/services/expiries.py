@@ -502,8 +502,11 @@ def send_notices(events: list[list[int]]) -> None:
     from app.services import jobs, notify
     from workflows.engine import Transition
 
-    rows = db.session.scalars(select(AuditEvent).where(
-        tuple_(AuditEvent.case_id, AuditEvent.seq).in_([tuple(p) for p in events]))).all()
+    rows = []
+    for start in range(0, len(events), 500):  # PostgreSQL: a long row-value IN overflows
+        rows += db.session.scalars(select(AuditEvent).where(tuple_(
+            AuditEvent.case_id, AuditEvent.seq).in_([tuple(p) for p in
+                                                     events[start:start + 500]]))).all()
     cases = {c.id: c for c in db.session.scalars(
         select(Case).where(Case.id.in_({e.case_id for e in rows}))
         .options(selectinload(Case.parties),
