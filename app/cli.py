@@ -66,6 +66,8 @@ def deadlines_sweep(as_of: datetime | None) -> None:
         click.echo(f"{number}: reminder for {key}")
     click.echo(f"applied {len(result.applied)}, skipped {len(result.skipped)}, "
                f"reminders {len(result.reminded)}")
+    click.echo(f"expiries took {result.seconds:.3f} s (CPU {result.cpu_seconds:.3f} s, "
+               f"{result.batches} batches); notices {result.notice_seconds:.3f} s")
 
 
 @deadlines.command("compute")

@@ -47,10 +47,18 @@ def main(argv: list[str] | None = None) -> None:
     took = time.perf_counter() - started
     summary = re.search(r"applied (\d+), skipped (\d+)", result.stdout)
     applied, skipped = (int(x) for x in summary.groups()) if summary else (0, 0)
+    inner = re.search(r"expiries took ([\d.]+) s \(CPU ([\d.]+) s, (\d+) batches\); "
+                      r"notices ([\d.]+) s", result.stdout)
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     print(f"{database}: sweep of {args.deadlines:,} due deadlines: applied {applied:,}, "
           f"skipped {skipped:,} in {took:.1f} s ({applied / took:,.0f} expiries/s, "
-          f"including ~1 s of app start-up)")
+          f"including ~1 s of app start-up and the notice jobs run in-process)")
+    if inner:
+        seconds, cpu, batches, notices = inner.groups()
+        print(f"  the expiries themselves: {float(seconds):.2f} s wall, {float(cpu):.2f} s CPU "
+              f"in this process, {batches} batches "
+              f"({applied / max(float(seconds), 1e-9):,.0f} expiries/s); "
+              f"notices (in-process jobs) {float(notices):.1f} s")
 
 
 if __name__ == "__main__":

@@ -37,12 +37,32 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
     def compute_hash(self) -> str:
-        payload = [self.prev_hash, self.case_id, self.seq, self.at.isoformat(), self.actor_id,
-                   self.actor_name, self.action, self.stage_from, self.stage_to, self.detail,
-                   self.visibility]
-        return hashlib.sha256(
-            json.dumps(payload, sort_keys=True, default=str).encode()
-        ).hexdigest()
+        return event_hash(self.prev_hash, self.case_id, self.seq, self.at, self.actor_id,
+                          self.actor_name, self.action, self.stage_from, self.stage_to,
+                          self.detail, self.visibility)
+
+
+def event_hash(prev_hash: str, case_id: int, seq: int, at: datetime, actor_id: int | None,
+               actor_name: str, action: str, stage_from: str, stage_to: str,
+               detail: dict[str, Any], visibility: str) -> str:
+    """The link of the chain: one definition for the ORM path and the sweep's bulk inserts."""
+    payload = [prev_hash, case_id, seq, at.isoformat(), actor_id, actor_name, action,
+               stage_from, stage_to, detail, visibility]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def chain_head(session: Session, case_id: int, seq: int) -> str:
+    """The hash of a case's event `seq` (its last, when seq is `Case.event_count`): one lookup
+    on the (case_id, seq) unique index instead of loading the whole trail."""
+    if not seq:
+        return ""
+    from sqlalchemy import select
+
+    for pending in session.new:  # appended in this unit of work, perhaps not flushed yet
+        if isinstance(pending, AuditEvent) and pending.case_id == case_id and pending.seq == seq:
+            return pending.hash
+    return session.scalar(select(AuditEvent.hash).where(AuditEvent.case_id == case_id,
+                                                        AuditEvent.seq == seq)) or ""
 
 
 class AuditTrailViolation(Exception):

@@ -26,10 +26,10 @@ from sqlalchemy import (
     event,
     inspect,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from app.extensions import db
-from app.models.audit import AuditEvent
+from app.models.audit import AuditEvent, chain_head
 from app.models.deadline import Deadline
 from app.models.types import UTCDateTime, utcnow
 from workflows import calendar
@@ -292,7 +292,12 @@ class Case(db.Model):
     ) -> None:
         """Append the next link of the case's hash-chained audit trail. Touching the case row
         also bumps its version, so every action takes the optimistic lock."""
-        previous = self.events[-1].hash if self.events else ""
+        loaded = "events" in self.__dict__ or self.id is None
+        if loaded:
+            previous = self.events[-1].hash if self.events else ""
+        else:  # the head of the chain is event number `event_count`: one indexed lookup
+            previous = chain_head(object_session(self) or db.session, self.id,
+                                  self.event_count or 0)
         self.event_count = (self.event_count or 0) + 1
         self.last_activity_at = at
         event = AuditEvent(
@@ -310,7 +315,10 @@ class Case(db.Model):
             prev_hash=previous,
         )
         event.hash = event.compute_hash()
-        self.events.append(event)
+        if loaded:
+            self.events.append(event)
+        else:  # appending would load every event of the case first
+            (object_session(self) or db.session).add(event)
 
 
 class Party(db.Model):

@@ -1,29 +1,32 @@
 """Deadlines after they are set: the sweep that applies expiries, reminders before they pass,
 and recomputation when an administrator corrects a country's calendar.
 
-Concurrency: two sweeps (two cron hosts, a manual run during the scheduled one) may run at
-once. Each expiry is *claimed* by a conditional UPDATE (``status = 'open'`` → ``'expired'``)
-that only one transaction can win; the loser sees zero rows and moves on, so no expiry action
-is ever applied twice. The case's optimistic lock (``Case.version``) catches the remaining race,
-a user acting on the case at the same instant. Reminders are claimed the same way
-(``reminder_sent_at IS NULL``), so each goes out once.
+The sweep works in batches (`app.services.expiries`): one UPDATE claims up to BATCH_SIZE due
+deadlines (``status = 'open'`` → ``'expired'``; on PostgreSQL through ``FOR UPDATE SKIP
+LOCKED``, so two sweeps at once split the work and never claim one twice), a few set-based
+selects load what the engine reads, the engine's own `perform` runs on a light in-memory
+record per case, and the effects are written in bulk under the cases' optimistic lock (a case
+changed meanwhile is skipped and its claim given back). One job per batch sends the notices.
+Reminders are claimed the same way (``reminder_sent_at IS NULL``), so each goes out once.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
-from app.models import Case, Deadline, User
+from app.models import Case, Deadline, OutboxEmail, Participant, User
 from app.models.types import utcnow
-from app.services import jobs, notify
+from app.services import expiries, jobs, notify
 from workflows import calendar
 from workflows.engine import ActionRefused, Actor
 from workflows.procedures.roles import ARBITRATOR, CASE_MANAGER
@@ -36,55 +39,91 @@ class SweepResult:
     applied: list[tuple[str, str]] = field(default_factory=list)  # (case number, action)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (case number, reason)
     reminded: list[tuple[str, str]] = field(default_factory=list)  # (case number, deadline)
+    seconds: float = 0.0  # applying the expiries (claims, engine, writes, commits)
+    cpu_seconds: float = 0.0  # ... of which this process's CPU
+    batches: int = 0
+    notice_seconds: float = 0.0  # running the deferred notice jobs here (in-process jobs)
 
 
-# A hook for tests that need two sweeps to interleave between the query and the claims.
+# A hook for tests that need two sweeps to interleave before the claims.
 _before_claims: Callable[[], None] | None = None
 
 
-def sweep(now: datetime | None = None) -> SweepResult:
+def sweep(now: datetime | None = None, *, batch_size: int | None = None) -> SweepResult:
     """Apply the expiry action of every open deadline that has passed, then send reminders."""
-    from app.cases.service import take_action
-
     now = now or utcnow()
+    size = batch_size or expiries.BATCH_SIZE
     result = SweepResult()
-    due = db.session.execute(
-        select(Deadline.id, Deadline.case_id, Deadline.on_expiry)
-        .where(Deadline.status == "open", Deadline.due_at <= now)
-        .order_by(Deadline.due_at, Deadline.id)
-    ).all()
-    db.session.rollback()  # end the read transaction: each expiry is its own
+    started, cpu = time.perf_counter(), time.process_time()
+    inprocess = current_app.config["JOBS_MODE"] != "rq"
+    deferred: list[tuple[str, dict]] = []
+    calendars = expiries.Calendars(current_app.config["INSTITUTION_COUNTRY"])
+    full: list[expiries.Claim] = []
+    cursor = None
     if _before_claims is not None:
         _before_claims()
-    for deadline_id, case_id, on_expiry in due:
-        claimed = db.session.execute(
-            update(Deadline)
-            .where(Deadline.id == deadline_id, Deadline.status == "open")
-            .values(status="expired", outcome=on_expiry, closed_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
-            db.session.rollback()
-            continue  # another sweep (or the user) got there first
-        case = db.session.get(Case, case_id)
-        assert case is not None
-        db.session.refresh(case)
-        number = case.reference
+    while True:
         try:
-            take_action(case, on_expiry, None, {"now": now}, actor=Actor.system())
-            jobs.commit()
-            result.applied.append((number, on_expiry))
-        except (ActionRefused, StaleDataError) as exc:
+            outcome = expiries.run_batch(now, calendars, limit=size, after=cursor)
+            db.session.commit()
+        except Exception:
             db.session.rollback()
-            reason = exc.reason if isinstance(exc, ActionRefused) else "changed concurrently"
-            result.skipped.append((number, reason))
-            log.info("sweep skipped %s on %s: %s", on_expiry, number, reason)
+            raise
+        pending = db.session.info.pop(jobs._KEY, [])
+        if inprocess:
+            deferred += pending  # run after the last batch: the sweep is not held up by mail
+        else:
+            for name, kwargs in pending:
+                jobs.submit(name, kwargs)
+        if not outcome.claimed:
+            break
+        result.batches += 1
+        result.applied += outcome.applied
+        result.skipped += outcome.skipped
+        full += outcome.full
+        cursor = outcome.cursor
+    for claim in full:  # cases the batch record could not carry: one by one, on the ORM
+        _apply_one(claim, now, result)
+    result.seconds = time.perf_counter() - started
+    result.cpu_seconds = time.process_time() - cpu
+    for name, kwargs in deferred:
+        jobs.submit(name, kwargs)
+    result.notice_seconds = time.perf_counter() - started - result.seconds
     remind(now, result)
     return result
 
 
+def _apply_one(claim: expiries.Claim, now: datetime, result: SweepResult) -> None:
+    """The ORM path for one expiry: claim it, take the action, commit."""
+    from app.cases.service import take_action
+
+    claimed = db.session.execute(
+        update(Deadline)
+        .where(Deadline.id == claim.id, Deadline.status == "open")
+        .values(status="expired", outcome=claim.on_expiry, closed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return  # another sweep (or the user) got there first
+    case = db.session.get(Case, claim.case_id)
+    assert case is not None
+    db.session.refresh(case)
+    number = case.reference
+    try:
+        take_action(case, claim.on_expiry, None, {"now": now}, actor=Actor.system())
+        jobs.commit()
+        result.applied.append((number, claim.on_expiry))
+    except (ActionRefused, StaleDataError) as exc:
+        db.session.rollback()
+        reason = exc.reason if isinstance(exc, ActionRefused) else "changed concurrently"
+        result.skipped.append((number, reason))
+        log.info("sweep skipped %s on %s: %s", claim.on_expiry, number, reason)
+
+
 def remind(now: datetime, result: SweepResult | None = None) -> SweepResult:
-    """Email the addressees of every deadline due within DEADLINE_REMINDER_DAYS, once."""
+    """Email the addressees of every deadline due within DEADLINE_REMINDER_DAYS, once: one
+    UPDATE claims them, one job writes and sends the reminders."""
     result = result or SweepResult()
     days = int(current_app.config.get("DEADLINE_REMINDER_DAYS", 3))
     if days <= 0:
@@ -94,22 +133,66 @@ def remind(now: datetime, result: SweepResult | None = None) -> SweepResult:
         .where(Deadline.status == "open", Deadline.reminder_sent_at.is_(None),
                Deadline.due_at > now, Deadline.due_at <= now + timedelta(days=days))
         .values(reminder_sent_at=now)
-        .returning(Deadline.id)
+        .returning(Deadline.id, Deadline.case_id, Deadline.key)
         .execution_options(synchronize_session=False)
-    ).scalars().all()
-    for deadline_id in claimed:
-        deadline = db.session.get(Deadline, deadline_id)
-        case = db.session.get(Case, deadline.case_id)
-        users = addressees(case, deadline.addressee)
-        notify.email_users(users, "deadline_reminder", case=case, deadline=deadline)
+    ).all()
+    if claimed:
+        numbers = dict(db.session.execute(select(Case.id, Case.number).where(
+            Case.id.in_({case_id for _, case_id, _ in claimed}))).all())
+        for _, case_id, key in sorted(claimed):
+            result.reminded.append((numbers.get(case_id) or f"DRAFT-{case_id}", key))
+        jobs.defer(send_reminders, deadline_ids=sorted(i for i, _, _ in claimed))
+    jobs.commit()
+    return result
+
+
+def send_reminders(deadline_ids: list[int]) -> None:
+    """The job `remind` defers. Idempotent: each message has a dedupe key (deadline and
+    recipient), so a retry writes only what is missing and sends what is still unsent."""
+    deadlines = db.session.scalars(select(Deadline).where(Deadline.id.in_(deadline_ids))
+                                   .order_by(Deadline.id)).all()
+    cases = {c.id: c for c in db.session.scalars(
+        select(Case).where(Case.id.in_({d.case_id for d in deadlines}))
+        .options(selectinload(Case.parties),
+                 selectinload(Case.participants).selectinload(Participant.user)))}
+    managers = None
+    planned = []
+    for deadline in deadlines:
+        case = cases[deadline.case_id]
+        if deadline.addressee in ("institution", CASE_MANAGER):
+            if managers is None:
+                managers = list(db.session.scalars(select(User).where(
+                    User.is_case_manager.is_(True))))
+            users = managers
+        else:
+            users = addressees(case, deadline.addressee)
+        seen = set()
+        for user in users:
+            if user.id not in seen:
+                seen.add(user.id)
+                planned.append((f"reminder:{deadline.id}:{user.id}", user.email, user.locale,
+                                case, deadline, user))
         party = case.party(deadline.addressee.removesuffix("_counsel"))
         if not users and party is not None and party.email:
             # A respondent who has not joined yet is reminded at the address it was served at.
-            notify.email(party.email, "deadline_reminder", locale=case.language, case=case,
-                         deadline=deadline, user=None)
-        result.reminded.append((case.reference, deadline.key))
-    jobs.commit()
-    return result
+            planned.append((f"reminder:{deadline.id}:served", party.email, case.language,
+                            case, deadline, None))
+    existing = dict(db.session.execute(
+        select(OutboxEmail.dedupe_key, OutboxEmail.sent_at)
+        .where(OutboxEmail.dedupe_key.in_([p[0] for p in planned]))).all()) if planned else {}
+    written = []
+    for key, to, locale, case, deadline, user in planned:
+        if key not in existing:
+            message = notify.render(to, "deadline_reminder", locale=locale, case=case,
+                                    deadline=deadline, user=user)
+            message.dedupe_key = key
+            written.append(message)
+    db.session.add_all(written)
+    db.session.flush()
+    unsent = [m.id for m in written] + list(db.session.scalars(select(OutboxEmail.id).where(
+        OutboxEmail.dedupe_key.in_([k for k, sent in existing.items() if sent is None]))))
+    if unsent:
+        jobs.defer(notify.deliver_many, email_ids=unsent)
 
 
 def addressees(case: Case, addressee: str) -> list[User]:

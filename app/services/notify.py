@@ -23,13 +23,19 @@ from app.services.access import can_see, case_roles
 log = logging.getLogger("sulh.mail")
 
 
-def email(to: str, template: str, *, locale: str = "en", case: Case | None = None,
-          **context: object) -> OutboxEmail:
+def render(to: str, template: str, *, locale: str = "en", case: Case | None = None,
+           **context: object) -> OutboxEmail:
+    """The message in the recipient's language, not yet added to the session."""
     with force_locale(locale):
         subject = render_template(f"email/{template}.txt", part="subject", case=case, **context)
         body = render_template(f"email/{template}.txt", part="body", case=case, **context)
-    message = OutboxEmail(case_id=case.id if case else None, to_addr=to,
-                          subject=" ".join(subject.split()), body=body.strip() + "\n")
+    return OutboxEmail(case_id=case.id if case else None, to_addr=to,
+                       subject=" ".join(subject.split()), body=body.strip() + "\n")
+
+
+def email(to: str, template: str, *, locale: str = "en", case: Case | None = None,
+          **context: object) -> OutboxEmail:
+    message = render(to, template, locale=locale, case=case, **context)
     db.session.add(message)
     db.session.flush()
     jobs.defer(deliver, email_id=message.id)
@@ -52,6 +58,12 @@ def case_audience(case: Case, visibility: str = "participants",
     users = {p.user_id: p.user for p in case.participants}
     return [u for u in users.values()
             if (exclude is None or u.id != exclude.id) and can_see(visibility, case_roles(case, u))]
+
+
+def deliver_many(email_ids: list[int]) -> None:
+    """One job for the messages a batch wrote (the sweep's notices, reminders)."""
+    for email_id in email_ids:
+        deliver(email_id)
 
 
 def deliver(email_id: int) -> None:
