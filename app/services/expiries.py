@@ -8,8 +8,8 @@ One batch, one transaction:
 2. *load* what the engine reads for the batch's cases with four set-based selects: the case
    rows joined to the head of their audit chain (the event whose seq is `event_count`, one
    lookup on the (case_id, seq) unique index), their open deadlines, the parties' countries,
-   and the Centre's calendar corrections. PostgreSQL locks the case rows ``FOR UPDATE SKIP
-   LOCKED``: a case a user is changing right now is left for the next sweep (its claim is
+   and the Centre's calendar corrections. PostgreSQL locks the case rows ``FOR NO KEY UPDATE
+   SKIP LOCKED``: a case a user is changing right now is left for the next sweep (its claim is
    released), and the sweep never waits on a user, so the two cannot deadlock;
 3. *run the same* `workflows.engine.perform` on a `BatchCase` per case — the engine's
    `CaseRecord` over those rows, which captures the effects (stage, closed and opened
@@ -374,7 +374,10 @@ def load(claims: list[Claim], now: datetime,
                                                        e.seq == c.event_count)))
              .where(in_ids(c.id, case_ids)))
     if on_postgres():
-        query = query.with_for_update(of=CASES, skip_locked=True)
+        # FOR NO KEY UPDATE (what an UPDATE of the case takes), not FOR UPDATE: the foreign-key
+        # checks of this transaction's own deadline writes take FOR KEY SHARE on the case rows,
+        # and FOR UPDATE held by another sweep would make them wait (and two sweeps deadlock).
+        query = query.with_for_update(of=CASES, skip_locked=True, key_share=True)
     rows = db.session.execute(query).mappings().all()
 
     deadlines: dict[int, list[DeadlineState]] = defaultdict(list)

@@ -147,7 +147,8 @@ def test_a_case_locked_by_a_user_transaction_is_left_for_the_next_sweep(app, peo
     case_id = case(number).id
     db.session.commit()
     with db.engine.connect() as other:  # a user's transaction in flight on this case
-        other.execute(text("SELECT id FROM cases WHERE id = :id FOR UPDATE"), {"id": case_id})
+        # what a user's action holds until it commits: the row lock of its UPDATE of the case
+        other.execute(text("UPDATE cases SET version = version WHERE id = :id"), {"id": case_id})
         result = deadlines.sweep(moment)  # does not wait for it
         assert result.applied == [] and result.skipped == [(f"case {case_id}",
                                                             "changed concurrently")]
