@@ -188,7 +188,7 @@ def api_token(email: str, name: str) -> None:
 @click.option("--no-hash", is_flag=True, help="Skip re-hashing every stored file.")
 def storage_check(repair: bool, grace: int | None, no_hash: bool) -> None:
     """Rows without bytes, bytes without rows, and hash mismatches; exit 1 if any."""
-    from app.models import Decision, Document
+    from app.models import Decision, Document, ExhibitIndexPdf
     from app.services.storage import UPLOAD_MARK, check_store, get_storage, remove_orphan
 
     recorded: dict[str, str | None] = {
@@ -196,6 +196,9 @@ def storage_check(repair: bool, grace: int | None, no_hash: bool) -> None:
             select(Document.storage_key, Document.sha256))}
     recorded.update({key: sha for key, sha in db.session.execute(
         select(Decision.storage_key, Decision.sha256).where(Decision.storage_key.is_not(None)))})
+    recorded.update({key: sha for key, sha in db.session.execute(
+        select(ExhibitIndexPdf.storage_key, ExhibitIndexPdf.sha256)
+        .where(ExhibitIndexPdf.storage_key.is_not(None)))})
     store = get_storage()
     grace = current_app.config["STORAGE_ORPHAN_GRACE_SECONDS"] if grace is None else grace
     report = check_store(store, recorded, grace_seconds=grace, verify_hashes=not no_hash)
@@ -215,7 +218,9 @@ def storage_check(repair: bool, grace: int | None, no_hash: bool) -> None:
                     db.session.scalar(select(func.count()).select_from(Document)
                                       .where(Document.storage_key == key))
                     or db.session.scalar(select(func.count()).select_from(Decision)
-                                         .where(Decision.storage_key == key))):
+                                         .where(Decision.storage_key == key))
+                    or db.session.scalar(select(func.count()).select_from(ExhibitIndexPdf)
+                                         .where(ExhibitIndexPdf.storage_key == key))):
                 remove_orphan(store, key)
                 removed += 1
                 click.echo(f"removed: {key}")

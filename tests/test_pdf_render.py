@@ -438,3 +438,50 @@ def test_optional_data_may_be_missing(app, kind):
             )
     assert CASE_NUMBER in html and "No registered right was listed." in html
     assert "Not represented" in html
+
+
+def test_weasyprint_rtl_line_fix_is_applied():
+    """WeasyPrint 70 laid out every right-to-left line twice (app/services/weasyprint_fixes.py).
+    If this fails after a WeasyPrint upgrade, check whether upstream fixed get_next_linebox
+    (then delete the fix) or changed it (then port the fix)."""
+    from weasyprint.layout import inline
+
+    from app.services import weasyprint_fixes
+
+    pdf._weasyprint()
+    assert weasyprint_fixes.apply() is True
+    assert getattr(inline.get_next_linebox, "sulh_fixed", False)
+
+
+def test_arabic_lines_are_laid_out_once(app, monkeypatch):
+    """Each line of an Arabic paragraph is split once, as in English."""
+    from weasyprint.layout import inline
+
+    pdf._weasyprint()
+    calls = {"n": 0}
+    real = inline.split_inline_box
+
+    def counting(*args, **kwargs):
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inline, "split_inline_box", counting)
+    html = ('<html lang="ar" dir="rtl"><body style="width: 60mm">'
+            + "<p>" + "نظرت هيئة التحكيم في أدلة استعمال العلامة المسجلة. " * 12 + "</p>"
+            + "</body></html>")
+    weasyprint = pdf._weasyprint()
+    document = weasyprint.HTML(string=html, base_url=pdf.STATIC_BASE_URL,
+                               url_fetcher=pdf.make_url_fetcher()).render()
+    lines = sum(1 for page in document.pages for _ in _line_boxes(page._page_box))
+    assert lines > 5
+    assert calls["n"] == lines, (calls["n"], lines)
+
+
+def _line_boxes(box):
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.LineBox):
+        yield box
+        return
+    for child in getattr(box, "children", ()):
+        yield from _line_boxes(child)

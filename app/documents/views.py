@@ -9,14 +9,13 @@ import json
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.documents import service
+from app.documents import exhibit_pdf, service
 from app.documents.forms import ReplaceForm, UploadForm, WithdrawForm, support_choices
 from app.documents.service import Incoming, UploadRejected
 from app.extensions import db
 from app.i18n import gettext as _
 from app.labels import SelectChoice
 from app.models import Case, Document
-from app.models.types import utcnow
 from app.services import jobs
 from app.services.access import case_roles, load_case
 from app.services.downloads import attachment, safe_filename, stream_zip
@@ -182,28 +181,48 @@ def withdraw(number: str, document_id: int):
 
 
 def exhibit_index_pdf(case: Case, user) -> bytes:
-    """The exhibit index as a PDF in the case language, in the decisions' style and fonts.
-    Exhibits are shared with everyone in the case, so every participant gets the same list."""
-    from app.services.pdf import render_decision
+    """The exhibit index as `user` sees it, as PDF bytes: the stored rendering when it is
+    current, else rendered now (the bundle, which streams it inside a zip)."""
+    row = exhibit_pdf.current_rendering(case, user)
+    if row is not None:
+        return get_storage().read(row.storage_key)
+    return exhibit_pdf.render_index(case, service.exhibit_index(case, user))
 
-    rows = [{"number": d.exhibit_number, "title": d.title,
-             "date": d.document_date or d.created_at.date(), "uploader": d.uploader.name,
-             "sha256": d.sha256, "version": d.version_no, "withdrawn": d.withdrawn}
-            for d in service.exhibit_index(case, user)]
-    context = {"case": {"number": case.number, "rules_version": case.rules_version,
-                        "language": case.language},
-               "claimant": {"name": case.claimant.name if case.claimant else ""},
-               "respondent": {"name": case.respondent.name if case.respondent else ""},
-               "exhibits": rows, "generated_on": utcnow()}
-    return render_decision("exhibit_index.html", context, lang=case.language)
+
+#: Seconds before the "being prepared" page reloads itself.
+PREPARING_REFRESH = 3
 
 
 @bp.get("/exhibits.pdf")
 def exhibits_pdf(number: str):
+    """The stored exhibit index when current; otherwise a job renders it and the user gets a
+    page that reloads itself until it is ready (no JavaScript)."""
     case = load_case(number)
-    data = exhibit_index_pdf(case, current_user)
-    return attachment([data], f"{case.number} exhibit index.pdf", "application/pdf", len(data),
-                      inline=request.args.get("inline") == "1")
+    inline = request.args.get("inline") == "1"
+    try:
+        row = exhibit_pdf.current_or_requested(case, current_user)
+    except Exception:  # the database or the queue is down: say so, never a 500
+        db.session.rollback()
+        current_app.logger.exception("exhibit index of %s could not be requested", number)
+        row = None
+    if row is not None and row.status == "ready":
+        storage = get_storage()
+        return attachment(storage.iter_chunks(row.storage_key),
+                          f"{case.number} exhibit index.pdf", "application/pdf", row.size,
+                          inline=inline)
+    failed = row is None or row.status == "failed"
+    again = url_for("documents.exhibits_pdf", number=number, **({"inline": "1"} if inline
+                                                                  else {}))
+    # 202: accepted, being prepared; 503: could not even be requested; 200: the job failed
+    # (its retries are over; the next visit after a while requests it again).
+    status = 503 if row is None else 200 if failed else 202
+    response = current_app.make_response((render_template(
+        "documents/exhibit_index_preparing.html", case=case, failed=failed, again=again,
+        refresh=None if failed else PREPARING_REFRESH), status))
+    response.headers["Cache-Control"] = "no-store"
+    if not failed:
+        response.headers["Retry-After"] = str(PREPARING_REFRESH)
+    return response
 
 
 def manifest_rows(documents: list[Document]) -> list[dict]:

@@ -6,6 +6,7 @@ from app.models.case import Case, CaseNumberCounter, IPRight, Participant, Party
 from app.models.deadline import CalendarDay, Deadline
 from app.models.decision import AwardDraft, Decision
 from app.models.document import Document
+from app.models.exhibit_index import ExhibitIndexPdf
 from app.models.invitation import Invitation
 from app.models.job import JobFailure
 from app.models.messaging import Message, SettlementOffer, Submission
@@ -14,7 +15,8 @@ from app.models.user import User
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditTrailViolation", "AwardDraft", "CalendarDay", "Case",
-    "CaseNumberCounter", "Deadline", "Decision", "Document", "IPRight", "Invitation",
+    "CaseNumberCounter", "Deadline", "Decision", "Document", "ExhibitIndexPdf", "IPRight",
+    "Invitation",
     "JobFailure", "Message", "OutboxEmail", "Participant", "Party", "Remedy", "SettlementOffer",
     "Submission", "User",
 ]

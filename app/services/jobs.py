@@ -213,6 +213,9 @@ def run_worker(app: Flask, *, burst: bool = False) -> bool:
 
     global _worker_app
     _worker_app = app
+    from app.services import pdf
+
+    pdf.preload()  # import WeasyPrint (~0.6 s) once here, not in every forked work horse
     db.engine.dispose()  # each work horse forks: it must open its own connections
     worker = Worker([queue(app)], connection=redis_connection(app))
     return worker.work(burst=burst, with_scheduler=True)
