@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", default=os.environ.get(
         "BENCH_SWEEP_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'bench_sweep.db'}"))
     parser.add_argument("--deadlines", type=int, default=1000)
+    parser.add_argument("--jobs", choices=("inprocess", "rq"), default="inprocess",
+                        help="rq: as in production, the notice jobs go to Redis for the "
+                             "workers (a scratch Redis database, emptied afterwards) instead "
+                             "of running in this command")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     args = parser.parse_args(argv)
     url = args.database_url.replace("postgres://", "postgresql://")
 
@@ -40,11 +45,16 @@ def main(argv: list[str] | None = None) -> None:
     env = dict(os.environ, FLASK_APP="app:create_app", SULH_ENV="production",
                DATABASE_URL=url,
                SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106
-               SULH_JOBS="inprocess", STORAGE_URL=f"file://{tempfile.mkdtemp()}")
+               SULH_JOBS=args.jobs, REDIS_URL=args.redis_url,
+               STORAGE_URL=f"file://{tempfile.mkdtemp()}")
     started = time.perf_counter()
     result = subprocess.run([str(VENV_BIN / "flask"), "deadlines", "sweep"], cwd=ROOT, env=env,
                             capture_output=True, text=True, check=True)
     took = time.perf_counter() - started
+    if args.jobs == "rq":
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()  # the queued notices: not delivered here
     summary = re.search(r"applied (\d+), skipped (\d+)", result.stdout)
     applied, skipped = (int(x) for x in summary.groups()) if summary else (0, 0)
     inner = re.search(r"expiries took ([\d.]+) s \(CPU ([\d.]+) s, (\d+) batches\); "
@@ -52,7 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     print(f"{database}: sweep of {args.deadlines:,} due deadlines: applied {applied:,}, "
           f"skipped {skipped:,} in {took:.1f} s ({applied / took:,.0f} expiries/s, "
-          f"including ~1 s of app start-up and the notice jobs run in-process)")
+          f"including ~1 s of app start-up"
+          + (" and the notice jobs run in-process)" if args.jobs == "inprocess"
+             else "; the notice jobs queued for the workers)"))
     if inner:
         seconds, cpu, batches, notices = inner.groups()
         print(f"  the expiries themselves: {float(seconds):.2f} s wall, {float(cpu):.2f} s CPU "
