@@ -66,7 +66,8 @@ def action(number: str, name: str):
         keys: list[str] = []
         try:
             # The page the user acted on showed this version; if the case moved on since, 409.
-            expect_version(case, request.form.get("expected_version"))
+            expect_version(case, request.form.get("expected_version"),
+                           request.form.get("seen_events"))
             take_action(case, name, current_user, data)
             if attachments is not None and (items := incoming_from(attachments.files)):
                 # The pleading and its files stand or fall together.

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from app.decisions.service import normalise_code
 from app.extensions import db
+from app.i18n import current_language
 from app.models import Case, Decision
 from app.models.types import utcnow
 from app.services import jobs, queries
 from app.services.access import actor_for, load_case
 from app.services.downloads import attachment
+from app.services.fragments import app_cache
 from app.services.storage import get_storage
 from app.web import public
 
@@ -46,9 +48,18 @@ def verify_form():
 @bp.get("/verify/<code>")
 @public
 def verify(code: str):
+    """Anyone may check a code. An issued decision never changes, so a visitor's page for it is
+    kept per code and language and served again without a query (a signed-in user's page
+    carries their own header, and a "not found" may become found: neither is kept)."""
+    visitor = not current_user.is_authenticated and "_flashes" not in session
+    key = ("verify", code, current_language())
+    if visitor and (kept := app_cache("pages").get(key)) is not None:
+        return kept
     decision = queries.rows(_ISSUED_BY_CODE, {"code": normalise_code(code)}).first()
-    status = 200 if decision else 404
-    return render_template("decisions/verify.html", decision=decision, code=code), status
+    page = render_template("decisions/verify.html", decision=decision, code=code)
+    if decision is None:
+        return page, 404
+    return app_cache("pages").put(key, page) if visitor else page
 
 
 # The public page anyone can hit: one indexed lookup of just what it shows, built once.

@@ -58,14 +58,27 @@ def dashboard():
 @bp.post("/language")
 @public
 def set_language():
+    """A signed-in user's choice, kept on the account (a form with a CSRF token)."""
     lang = request.form.get("lang", "en")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         if current_user.is_authenticated:
             current_user.locale = lang
             db.session.commit()
-    target = request.form.get("next") or url_for("main.index")
-    if not target.startswith("/") or target.startswith("//"):
+    return _back(request.form.get("next"))
+
+
+@bp.get("/language/<lang>")
+@public
+def choose_language(lang: str):
+    """A visitor's choice, for this browser session only (a link: it changes no account)."""
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    return _back(request.args.get("next"))
+
+
+def _back(target: str | None):
+    if not target or not target.startswith("/") or target.startswith("//"):
         target = url_for("main.index")
     return redirect(target)
 

@@ -10,9 +10,11 @@ anything is done. Both end as HTTP 409 "this case changed while you were working
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import Case
+from app.extensions import db
+from app.models import AuditEvent, Case
 
 
 class CaseChanged(StaleDataError):
@@ -35,8 +37,30 @@ def parse_version(value: object) -> int | None:
         return None
 
 
-def expect_version(case: Case, expected: object) -> None:
+# Recorded on the trail (and so bumping the version) without changing anything a form acts on.
+READS = frozenset({"download_document", "download_bundle", "download_decision"})
+
+
+def expect_version(case: Case, expected: object, seen_events: object = None) -> None:
+    """Refuse an action taken on a page showing an older version of the case. Forms also say
+    how many events the page had seen: when everything recorded since is somebody reading the
+    file (a download is on the audit trail, so it bumps the version too), the page was not
+    stale and the action goes ahead."""
     version = parse_version(expected)
-    if version is not None and version != case.version:
-        raise CaseChanged(f"case {case.reference} is at version {case.version}, not {version}",
-                          case.version)
+    if version is None or version == case.version:
+        return
+    seen = parse_version(seen_events)
+    if seen is not None and _only_reads_since(case, seen, case.version - version):
+        return
+    raise CaseChanged(f"case {case.reference} is at version {case.version}, not {version}",
+                      case.version)
+
+
+def _only_reads_since(case: Case, seen: int, bumps: int) -> bool:
+    """Every event after `seen` is a read, and each accounts for one version bump (a change
+    recorded without an event would leave a bump unaccounted for)."""
+    if bumps <= 0 or seen < 0 or case.event_count - seen != bumps:
+        return False
+    actions = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.case_id == case.id, AuditEvent.seq > seen)).all()
+    return len(actions) == bumps and all(action in READS for action in actions)

@@ -73,7 +73,7 @@ def fill_complaint(page) -> None:
 def test_file_a_complaint_in_the_browser(live_server, page, lang):
     page.goto(live_server + "/")
     if lang == "ar":
-        page.locator(".lang-switch button[value=ar]").click()
+        page.locator(".lang-switch a[hreflang=ar]").click()
         assert page.locator("html").get_attribute("dir") == "rtl"
         assert page.locator("html").get_attribute("lang") == "ar"
     else:

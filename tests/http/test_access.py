@@ -20,7 +20,8 @@ def test_anonymous_users_are_sent_to_the_login_page(client, app, people):
 
 
 def test_every_route_requires_login_unless_marked_public(app):
-    public = {"static", "main.index", "main.set_language", "main.healthz", "auth.login",
+    public = {"static", "main.index", "main.set_language", "main.choose_language",
+              "main.healthz", "auth.login",
               "auth.register", "auth.join", "decisions.verify", "decisions.verify_form",
               "rules.index", "rules.show", "calendar.feed"}
     for rule in app.url_map.iter_rules():

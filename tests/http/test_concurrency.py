@@ -3,6 +3,7 @@ changed (a 409 page, or 409 JSON from the API) — never a 500, never a lost upd
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 
@@ -11,7 +12,7 @@ import pytest
 from app.extensions import db
 from app.models import ApiToken, AuditEvent, Message
 from tests.conftest import ON_POSTGRES
-from tests.http.document_steps import upload
+from tests.http.document_steps import documents, upload
 from tests.http.filing_steps import start_draft
 from tests.http.test_lifecycle import act, case, into_mediation, served_case
 
@@ -75,6 +76,33 @@ def test_acting_on_a_stale_page_is_refused_and_the_form_kept_for_review(app, peo
     act(claimant, number, "send_message",
         {"channel": "joint", "body": "Here is ours.", "expected_version": now})
     assert [m.body for m in case(number).messages].count("Here is ours.") == 1
+
+
+def test_somebody_downloading_a_document_meanwhile_does_not_make_the_page_stale(app, people):
+    number = into_mediation(app, people)
+    upload(people.client("respondent"), number)
+    claimant = people.client("claimant")
+    page = claimant.get(f"/cases/{number}").get_data(as_text=True)
+    seen = re.search(r'name="expected_version" value="(\d+)"', page).group(1)
+    events = re.search(r'name="seen_events" value="(\d+)"', page).group(1)
+    document = documents()[-1]
+    for _ in range(2):  # the mediator reads the file twice: two events, two versions
+        assert people.client("mediator").get(
+            f"/cases/{number}/documents/{document.id}/download").status_code == 200
+    assert case(number).version == int(seen) + 2
+    act(claimant, number, "send_message", {"channel": "joint", "body": "Our proposal.",
+                                           "expected_version": seen, "seen_events": events})
+    assert "Our proposal." in [m.body for m in case(number).messages]
+    # A real change meanwhile still makes the page stale, downloads or not.
+    now, events = case(number).version, case(number).event_count
+    act(people.client("respondent"), number, "send_message",
+        {"channel": "joint", "body": "Counter-proposal."})
+    people.client("mediator").get(f"/cases/{number}/documents/{document.id}/download")
+    response = claimant.post(f"/cases/{number}/actions/send_message", data={
+        "channel": "joint", "body": "Too late.", "expected_version": now,
+        "seen_events": events})
+    assert response.status_code == 409
+    assert "Too late." not in [m.body for m in case(number).messages]
 
 
 def test_api_reads_a_case_with_its_version(app, people):

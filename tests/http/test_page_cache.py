@@ -122,3 +122,33 @@ def test_a_decision_rendered_after_the_page_was_kept_shows_on_the_next_load(app,
     assert "rendering failed" not in html and "Download PDF" in html
     assert [e.action for e in case(number).events][-2:] == ["decision_render_failed",
                                                             "decision_rendered"]
+
+
+def test_a_visitors_verification_page_is_kept_and_needs_no_session(app, people, client):
+    number = into_mediation(app, people)
+    act(people.client("respondent"), number, "propose_settlement", {"terms": "Terms."})
+    act(people.client("claimant"), number, "accept_settlement")
+    code = db.session.scalar(db.select(Decision.verification_code).where(
+        Decision.case_id == case(number).id))
+    first, second = client.get(f"/verify/{code}"), client.get(f"/verify/{code}")
+    assert first.status_code == second.status_code == 200
+    assert first.get_data() == second.get_data() and number in first.get_data(as_text=True)
+    assert "Set-Cookie" not in second.headers  # no session, no token for a visitor
+    with app.app_context():
+        assert app_cache("pages").hits >= 1
+    arabic = client.get(f"/verify/{code}", headers={"Accept-Language": "ar"})
+    assert 'dir="rtl"' in arabic.get_data(as_text=True)
+    member = people.client("claimant").get(f"/verify/{code}").get_data(as_text=True)
+    assert "Sign out" in member and "Sign out" not in first.get_data(as_text=True)
+    assert client.get("/verify/NOPE-0000").status_code == 404
+
+
+def test_a_visitor_changes_language_by_a_link_a_member_by_a_form(app, people, client):
+    page = client.get("/verify").get_data(as_text=True)
+    assert 'href="/language/ar?next=/verify"' in page and 'name="csrf_token"' not in page
+    response = client.get("/language/ar?next=/verify%3Fcode%3DX")
+    assert response.status_code == 302 and response.location == "/verify?code=X"
+    assert 'dir="rtl"' in client.get("/verify").get_data(as_text=True)
+    assert client.get("/language/ar?next=//evil.example").location == "/"
+    member = people.client("claimant").get("/dashboard").get_data(as_text=True)
+    assert 'action="/language"' in member and 'name="csrf_token"' in member
