@@ -1,14 +1,15 @@
 """Rendered pieces of pages, kept per worker and keyed by what they show.
 
-A list row, a verified decision or a timeline entry is rendered the same way for everyone who
-may see it until the row it shows changes; formatting dates and translating labels for it again
-on every request was most of a list page's cost. The key is every value the fragment shows (the
+A list row, the page header or a verified decision is rendered the same way until what it shows
+changes; formatting dates and translating labels for it again on every request was most of a
+list page's cost. The key is every value the fragment shows (the
 row's columns; the language is added here), so a fragment is a pure function of its key and a
 stale one can never be served: a change makes a new key, and the old one ages out of the
 bounded LRU. Each app has its own cache (tests create many apps over reused ids).
 
-Nothing user-specific or secret-specific (CSRF tokens, a viewer's name) may go into a cached
-fragment; what differs per viewer must be in the key (e.g. the viewer's visibility scopes).
+What differs per viewer must be in the key (the header is kept per user, a case page per user
+and case version); a secret never goes into a kept fragment: the CSRF token is a hole filled in
+per request.
 """
 
 from __future__ import annotations
@@ -64,12 +65,6 @@ class FragmentCache:
     def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
         found = self.get(key)
         return found if found is not None else self.put(key, render())
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-            self.hits = self.misses = 0
 
 
 def app_cache(name: str = "fragments") -> FragmentCache:
