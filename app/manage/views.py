@@ -42,11 +42,13 @@ def stage_counts() -> dict[str, int]:
     cache = current_app.extensions.setdefault("sulh_stage_counts", {})
     if "counts" not in cache:  # this worker's first console page
         _count_stages(cache)
-    elif cache["expires"] < time.monotonic() and not cache.get("counting"):
+        return cache["counts"]
+    counts = cache["counts"]  # this page shows these, whenever the recount below finishes
+    if cache["expires"] < time.monotonic() and not cache.get("counting"):
         cache["counting"] = True  # one recount per worker at a time
         threading.Thread(target=_count_in_background,
                          args=(current_app._get_current_object(), cache), daemon=True).start()
-    return cache["counts"]
+    return counts
 
 
 def _count_stages(cache: dict) -> None:
