@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--locale", default="en")
     args = parser.parse_args(argv)
     os.environ.update(SULH_ENV="production", DATABASE_URL=args.database_url,
-                      SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",
+                      SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106
                       SULH_JOBS="inprocess", SULH_BENCH_ROUTES="1",
                       STORAGE_URL=f"file://{tempfile.mkdtemp()}")
     from sqlalchemy import event
@@ -95,7 +95,6 @@ def main(argv: list[str] | None = None) -> None:
               f"{statistics.median(wall) * 1000:>9.2f}{statements[0] / args.repeat:>5.0f}"
               f"{len(response.data):>8}", flush=True)
         if profiler:
-            profiler.dump_stats(f"/tmp/{name}.prof")
             stats = pstats.Stats(profiler).sort_stats("cumulative")
             stats.print_stats(45)
             stats.sort_stats("tottime").print_stats(30)

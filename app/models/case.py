@@ -47,7 +47,37 @@ LANGUAGES = ("en", "ar", "fr")
 SIDES = ("claimant", "respondent")
 
 
-class Case(db.Model):
+class DeadlineFacts:
+    """What the procedures' guards read of a case's deadlines, shared by the ORM case and the
+    sweep's in-memory BatchCase (app/services/expiries.py): both have `number`, `id` and
+    `deadlines` (rows with status, key, due_at, addressee, requested_days, extended_days)."""
+
+    number: str | None
+    id: int
+    deadlines: Any
+
+    @property
+    def reference(self) -> str:
+        """The case number, or the draft reference before filing."""
+        return self.number or f"DRAFT-{self.id}"
+
+    def open_deadlines(self) -> list[Any]:
+        return [d for d in self.deadlines if d.status == "open"]
+
+    def open_deadline_due(self, key: str) -> datetime | None:
+        return next((d.due_at for d in self.open_deadlines() if d.key == key), None)
+
+    def extension_pending(self) -> bool:
+        return any(d.requested_days is not None for d in self.open_deadlines())
+
+    def deadline_addressed_to(self, side: str) -> bool:
+        return any(d.addressee.removesuffix("_counsel") == side for d in self.open_deadlines())
+
+    def deadline_extended(self, key: str) -> bool:
+        return any(d.key == key and d.extended_days for d in self.open_deadlines())
+
+
+class Case(DeadlineFacts, db.Model):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint("mediation_days IN (60, 90)", name="mediation_days"),
@@ -132,17 +162,6 @@ class Case(db.Model):
         respondent = self.respondent.name if self.respondent and self.respondent.name else "…"
         return f"{claimant} v. {respondent}"
 
-    @property
-    def reference(self) -> str:
-        """The case number, or the draft reference before filing."""
-        return self.number or f"DRAFT-{self.id}"
-
-    def open_deadlines(self) -> list[Deadline]:
-        return [d for d in self.deadlines if d.status == "open"]
-
-    def open_deadline_due(self, key: str) -> datetime | None:
-        return next((d.due_at for d in self.open_deadlines() if d.key == key), None)
-
     def users_with_role(self, *roles: str) -> list[User]:
         return [p.user for p in self.participants if p.role in roles]
 
@@ -191,16 +210,6 @@ class Case(db.Model):
     # --- facts the procedures' guards read ---------------------------------------------
     def open_deadline_row(self, key: str) -> Deadline | None:
         return next((d for d in self.open_deadlines() if d.key == key), None)
-
-    def extension_pending(self) -> bool:
-        return any(d.extension_pending for d in self.open_deadlines())
-
-    def deadline_addressed_to(self, side: str) -> bool:
-        return any(d.addressee.removesuffix("_counsel") == side for d in self.open_deadlines())
-
-    def deadline_extended(self, key: str) -> bool:
-        deadline = self.open_deadline_row(key)
-        return deadline is not None and bool(deadline.extended_days)
 
     def arbitrators(self) -> list[Participant]:
         return [p for p in self.participants if p.role == "arbitrator"]

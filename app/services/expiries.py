@@ -48,6 +48,7 @@ from app.models import (
     Party,
 )
 from app.models.audit import event_hash
+from app.models.case import DeadlineFacts
 from app.models.types import UTCDateTime, utcnow
 from workflows import calendar
 from workflows.engine import ActionRefused, Actor, perform, procedure_for
@@ -143,7 +144,7 @@ class Calendars:
         return found
 
 
-class BatchCase:
+class BatchCase(DeadlineFacts):
     """`workflows.engine.CaseRecord` over the rows the batch loaded; it records the effects
     of the actions performed on it instead of writing them."""
 
@@ -169,26 +170,6 @@ class BatchCase:
 
     def __getattr__(self, name: str) -> Any:  # only for attributes not set above
         raise NeedsFullCase(name)
-
-    @property
-    def reference(self) -> str:
-        return self.number or f"DRAFT-{self.id}"
-
-    # --- what guards read -----------------------------------------------------------------
-    def open_deadlines(self) -> list[DeadlineState]:
-        return [d for d in self.deadlines if d.status == "open"]
-
-    def open_deadline_due(self, key: str) -> datetime | None:
-        return next((d.due_at for d in self.open_deadlines() if d.key == key), None)
-
-    def extension_pending(self) -> bool:
-        return any(d.requested_days is not None for d in self.open_deadlines())
-
-    def deadline_addressed_to(self, side: str) -> bool:
-        return any(d.addressee.removesuffix("_counsel") == side for d in self.open_deadlines())
-
-    def deadline_extended(self, key: str) -> bool:
-        return any(d.key == key and d.extended_days for d in self.open_deadlines())
 
     # --- the engine's CaseRecord protocol -------------------------------------------------
     def addressee_calendar(self, addressee: str) -> calendar.Addressee:
