@@ -44,7 +44,9 @@ def _embedded_secret() -> str:
 
 class Config:
     ENV_NAME = "base"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection idle longer than this is pinged before use (app/services/connections.py)
+    DB_PING_IDLE_SECONDS = float(os.environ.get("SULH_DB_PING_IDLE_SECONDS", "10"))
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     WTF_CSRF_TIME_LIMIT = None  # a long filing session must not lose its work to a token expiry
     SESSION_COOKIE_HTTPONLY = True

@@ -35,8 +35,10 @@ def create_app(config: object | str | None = None) -> Flask:
 
     from app import cli, errors, web
     from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.services import connections
 
     db.init_app(app)
+    connections.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -9,6 +9,12 @@ Needs a database seeded by bench/seed.py and `wrk` (Debian: `apt-get install -y 
 route (the ceiling), the public verify page, the case managers' console, a party's case list
 and a case page; prints requests/s, the ratio to the ceiling, and p50/p99 latency.
 Signed-in pages carry the session cookie of a real sign-in (POST /login over http.client).
+
+Requests/s under load swing by up to 2x between runs of the same code on this shared two-core
+machine (how wrk's keep-alive connections happen to spread over the workers); the CPU that
+gunicorn, PostgreSQL and wrk together spend per request does not. So each row also gives
+"CPU us/req" and "capacity": the ceiling's CPU per request over the page's — the share of the
+ceiling's requests/s the page reaches when the cores, not the scheduling, are the limit.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import argparse
 import http.client
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -124,14 +131,37 @@ def sample_case(url: str) -> tuple[str, str]:
     return number, code
 
 
+def cpu_seconds(group: int) -> float:
+    """CPU time so far of the server's processes (its process group) and of PostgreSQL's."""
+    ticks = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                comm_end = (stat := f.read()).rindex(")")
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[comm_end + 2:].split()
+        if int(fields[2]) == group or stat[stat.index("(") + 1:comm_end] == "postgres":
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(port: int, path: str, cookie: str, duration: int, connections: int,
-        threads: int) -> dict[str, float]:
+        threads: int, group: int | None = None) -> dict[str, float]:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
                f"http://127.0.0.1:{port}{path}"]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
+    before = (cpu_seconds(group) if group else 0.0,
+              resource.getrusage(resource.RUSAGE_CHILDREN))
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    served = (cpu_seconds(group) - before[0]) if group else 0.0
+    load_cpu = (after.ru_utime + after.ru_stime) - (before[1].ru_utime + before[1].ru_stime)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    done = int(re.search(r"(\d+) requests in", output).group(1))
 
     def percentile(p: str) -> float:
         value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)\b", output).groups()
@@ -140,6 +170,7 @@ def wrk(port: int, path: str, cookie: str, duration: int, connections: int,
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
     return {"rps": rps, "p50": percentile("50"), "p99": percentile("99"),
+            "cpu_us": (served + load_cpu) / max(done, 1) * 1e6,
             "non2xx": float(errors.group(1)) if errors else 0.0,
             "socket_errors": socket_errors.group(1) if socket_errors else ""}
 
@@ -187,20 +218,23 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{database}, gunicorn gthread (workers: {workers}), "
               f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s, "
               f"load before: {os.getloadavg()[0]:.2f}")
-        print(f"{'page':<26}{'req/s':>9}{'of ceiling':>12}{'p50 ms':>9}{'p99 ms':>9}")
+        print(f"{'page':<26}{'req/s':>9}{'of ceiling':>12}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'CPU us/req':>12}{'capacity':>10}")
         # The ceiling is measured first and again last; the ratios are to the mean of the two,
         # so that a disturbance during either run shows instead of skewing every ratio.
         results = [(label, wrk(port, path, cookie, args.duration, args.connections,
-                               args.wrk_threads)) for label, path, cookie in pages]
+                               args.wrk_threads, server.pid)) for label, path, cookie in pages]
         results.append(("ceiling again", wrk(port, pages[0][1], "", args.duration,
-                                             args.connections, args.wrk_threads)))
+                                             args.connections, args.wrk_threads, server.pid)))
         ceiling = (results[0][1]["rps"] + results[-1][1]["rps"]) / 2
+        ceiling_cpu = (results[0][1]["cpu_us"] + results[-1][1]["cpu_us"]) / 2
         for label, result in results:
             note = ""
             if result["non2xx"] or result["socket_errors"]:
                 note = f"  (non-2xx {result['non2xx']:.0f} {result['socket_errors']})"
             print(f"{label:<26}{result['rps']:>9,.0f}{result['rps'] / ceiling:>11.0%} "
-                  f"{result['p50']:>8.1f}{result['p99']:>9.1f}{note}", flush=True)
+                  f"{result['p50']:>8.1f}{result['p99']:>9.1f}{result['cpu_us']:>12,.0f}"
+                  f"{ceiling_cpu / result['cpu_us']:>9.0%}{note}", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

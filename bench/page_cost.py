@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
               f"{statistics.median(wall) * 1000:>9.2f}{statements[0] / args.repeat:>5.0f}"
               f"{len(response.data):>8}", flush=True)
         if profiler:
+            if os.environ.get("PROFILE_DUMP"):
+                profiler.dump_stats(os.environ["PROFILE_DUMP"])
             stats = pstats.Stats(profiler).sort_stats("cumulative")
             stats.print_stats(45)
             stats.sort_stats("tottime").print_stats(30)
