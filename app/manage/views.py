@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
+from typing import NamedTuple
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, literal, null, select, union_all
 
 from app.cases import listing
 from app.cases.listing import as_case_rows
@@ -64,14 +66,55 @@ def _count_in_background(app, cache: dict) -> None:
         cache["counting"] = False
 
 
-# Built once (see app.services.paging.keyset_statement on why).
-_OVERDUE = (select(Deadline.id, Deadline.label, Deadline.due_date, Deadline.outcome)
-            .where(Deadline.status == "expired").order_by(Deadline.due_at.desc())
-            .limit(OVERDUE_SHOWN))
-_FAILED_DECISIONS = (select(Decision.id, Decision.error, Case.number)
-                     .join(Case, Case.id == Decision.case_id).where(Decision.status == "failed")
-                     .order_by(Decision.id.desc()).limit(OVERDUE_SHOWN))
-_FAILING_JOBS = select(func.count()).select_from(JobFailure).where(JobFailure.status == "failed")
+class Overdue(NamedTuple):
+    id: int
+    label: str
+    due_date: date
+    outcome: str | None
+
+
+class FailedDecision(NamedTuple):
+    id: int
+    error: str | None
+    number: str
+
+
+def _side_panels() -> Select:
+    """The console's three side panels — recently expired time limits, decisions that failed
+    to render, the number of failing jobs — in one statement: one round trip, not three.
+    Each part is a subquery (SQLite takes ORDER BY and LIMIT only there) padded to the same
+    columns; `at` carries each part's order, which a UNION does not promise to keep."""
+    overdue = (select(Deadline.id, Deadline.label, Deadline.outcome, Deadline.due_date,
+                      Deadline.due_at)
+               .where(Deadline.status == "expired").order_by(Deadline.due_at.desc())
+               .limit(OVERDUE_SHOWN).subquery())
+    failed = (select(Decision.id, Decision.error, Case.number)
+              .join(Case, Case.id == Decision.case_id).where(Decision.status == "failed")
+              .order_by(Decision.id.desc()).limit(OVERDUE_SHOWN).subquery())
+    return union_all(
+        select(literal("overdue").label("panel"), overdue.c.id.label("n"),
+               overdue.c.label.label("text"), overdue.c.outcome.label("note"),
+               overdue.c.due_date.label("day"), overdue.c.due_at.label("at")),
+        select(literal("failed"), failed.c.id, failed.c.error, failed.c.number, null(), null()),
+        select(literal("jobs"), func.count(), null(), null(), null(), null())
+        .select_from(JobFailure).where(JobFailure.status == "failed"))
+
+
+_SIDE_PANELS = _side_panels()  # built once (see app.services.paging.keyset_statement on why)
+
+
+def side_panels() -> tuple[tuple[Overdue, ...], list[FailedDecision], int]:
+    overdue, failed, job_failures = [], [], 0
+    for panel, n, text, note, day, at in queries.rows(_SIDE_PANELS):
+        if panel == "overdue":
+            overdue.append((at, Overdue(n, text, day, note)))
+        elif panel == "failed":
+            failed.append(FailedDecision(n, text, note))
+        else:
+            job_failures = n
+    overdue.sort(key=lambda item: item[0], reverse=True)
+    failed.sort(key=lambda item: item.id, reverse=True)
+    return tuple(row for _at, row in overdue), failed, job_failures
 
 
 @bp.get("/")
@@ -82,9 +125,7 @@ def queue():
     size = page_size()
     page = keyset_page(listing.all_cases(size, in_stage=bool(stage)), request.args.get("after"),
                        size=size, params={"stage": stage}, rows=as_case_rows)
-    overdue = tuple(queries.rows(_OVERDUE))
-    failed = queries.rows(_FAILED_DECISIONS).all()
-    job_failures = queries.rows(_FAILING_JOBS).scalar()
+    overdue, failed, job_failures = side_panels()
     return render_template("manage/queue.html", queue=queue, page=page, counts=counts,
                            stage=stage, overdue=overdue, failed=failed,
                            stage_titles=stage_titles, job_failures=job_failures)

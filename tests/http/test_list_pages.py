@@ -194,3 +194,34 @@ def test_bench_route_exists_only_when_enabled(app, client):
     settings.BENCH_ROUTES = True
     bench_app = create_app(settings)
     assert bench_app.test_client().get("/bench/hello").get_data(as_text=True) == "hello"
+
+
+def test_console_side_panels_in_one_statement(app, people):
+    """The expired time limits (newest first, ten), the decisions that failed to render (newest
+    first, ten) and the number of failing jobs come from one statement."""
+    from app.models import JobFailure
+
+    manager = people.client("manager")
+    add_cases(people.user("claimant"), 12)
+    first = db.session.scalar(db.select(Case).order_by(Case.id))
+    for k in range(1, 12):
+        at = datetime(2026, 4, k, 12, tzinfo=UTC)
+        db.session.add(Deadline(case_id=first.id, key="response", label=f"Limit {k}",
+                                addressee="respondent", on_expiry="proceed_in_default",
+                                due_date=at.date(), due_at=at, status="expired",
+                                outcome="proceed_in_default", created_at=at))
+    db.session.add_all([JobFailure(job="send", error="SMTP down", status="failed"),
+                        JobFailure(job="send", error="SMTP down", status="failed"),
+                        JobFailure(job="send", error="fixed", status="resolved")])
+    db.session.commit()
+    with counting_statements() as statements:
+        page = manager.get("/manage/").get_data(as_text=True)
+    panels = [s for s in statements if "job_failures" in s]
+    assert len(panels) == 1 and "deadlines" in panels[0] and "decisions" in panels[0]
+    jobs = page.split('id="jobs-h"', 1)[1].split("</h2>", 1)[0]
+    assert '<span class="badge">2</span>' in jobs
+    failed = page.split('id="failed-h"', 1)[1].split("</section>", 1)[0]
+    assert re.findall(r">(SULH-2026-\d+)</a>", failed) == [
+        f"SULH-2026-{i:06d}" for i in range(12, 2, -1)]
+    expired = page.split('id="overdue-h"', 1)[1].split("</section>", 1)[0]
+    assert re.findall(r"<li>Limit (\d+) — ", expired) == [str(k) for k in range(11, 1, -1)]
