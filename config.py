@@ -47,6 +47,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # A pooled connection idle longer than this is pinged before use (app/services/connections.py)
     DB_PING_IDLE_SECONDS = float(os.environ.get("SULH_DB_PING_IDLE_SECONDS", "10"))
+    # Sweeps forked to work through a backlog of expiries (0: one per core; PostgreSQL only)
+    SWEEP_PROCESSES = int(os.environ.get("SULH_SWEEP_PROCESSES", "0"))
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     WTF_CSRF_TIME_LIMIT = None  # a long filing session must not lose its work to a token expiry
     SESSION_COOKIE_HTTPONLY = True
@@ -149,6 +151,7 @@ class TestConfig(Config):
     JOBS_RETRY_INTERVALS = (0, 0, 0)
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
     JOBS_QUEUE = f"sulh-test-{os.getpid()}"  # test runs side by side never share a queue
+    SWEEP_PROCESSES = 1  # tests that fork helpers ask for them
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(

@@ -54,12 +54,15 @@ def demo_seed(if_empty: bool) -> None:
 @deadlines.command("sweep")
 @click.option("--now", "as_of", type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d"]),
               help="Sweep as if it were this UTC time (drills and tests).")
-def deadlines_sweep(as_of: datetime | None) -> None:
+@click.option("--processes", type=click.IntRange(min=1),
+              help="Sweeps working through a backlog side by side (PostgreSQL; default: "
+                   "SULH_SWEEP_PROCESSES, else one per core).")
+def deadlines_sweep(as_of: datetime | None, processes: int | None) -> None:
     """Apply the expiry action of every deadline that has passed; remind those near."""
     from app.services.deadlines import sweep
 
     now = as_of.replace(tzinfo=UTC) if as_of else None
-    result = sweep(now)
+    result = sweep(now, processes=processes)
     for number, action in result.applied:
         click.echo(f"{number}: {action}")
     for number, key in result.reminded:
@@ -67,7 +70,8 @@ def deadlines_sweep(as_of: datetime | None) -> None:
     click.echo(f"applied {len(result.applied)}, skipped {len(result.skipped)}, "
                f"reminders {len(result.reminded)}")
     click.echo(f"expiries took {result.seconds:.3f} s (CPU {result.cpu_seconds:.3f} s, "
-               f"{result.batches} batches); notices {result.notice_seconds:.3f} s")
+               f"{result.batches} batches, {result.processes} processes); "
+               f"notices {result.notice_seconds:.3f} s")
 
 
 @deadlines.command("compute")

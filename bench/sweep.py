@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> None:
                              "workers (a scratch Redis database, emptied afterwards) instead "
                              "of running in this command")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument("--processes", type=int,
+                        help="sweep processes (default: the command's, one per core)")
     args = parser.parse_args(argv)
     url = args.database_url.replace("postgres://", "postgresql://")
 
@@ -48,7 +50,10 @@ def main(argv: list[str] | None = None) -> None:
                SULH_JOBS=args.jobs, REDIS_URL=args.redis_url,
                STORAGE_URL=f"file://{tempfile.mkdtemp()}")
     started = time.perf_counter()
-    result = subprocess.run([str(VENV_BIN / "flask"), "deadlines", "sweep"], cwd=ROOT, env=env,
+    command = [str(VENV_BIN / "flask"), "deadlines", "sweep"]
+    if args.processes:
+        command += ["--processes", str(args.processes)]
+    result = subprocess.run(command, cwd=ROOT, env=env,
                             capture_output=True, text=True, check=True)
     took = time.perf_counter() - started
     if args.jobs == "rq":
@@ -57,8 +62,8 @@ def main(argv: list[str] | None = None) -> None:
         redis.Redis.from_url(args.redis_url).flushdb()  # the queued notices: not delivered here
     summary = re.search(r"applied (\d+), skipped (\d+)", result.stdout)
     applied, skipped = (int(x) for x in summary.groups()) if summary else (0, 0)
-    inner = re.search(r"expiries took ([\d.]+) s \(CPU ([\d.]+) s, (\d+) batches\); "
-                      r"notices ([\d.]+) s", result.stdout)
+    inner = re.search(r"expiries took ([\d.]+) s \(CPU ([\d.]+) s, (\d+) batches, "
+                      r"(\d+) processes\); notices ([\d.]+) s", result.stdout)
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     print(f"{database}: sweep of {args.deadlines:,} due deadlines: applied {applied:,}, "
           f"skipped {skipped:,} in {took:.1f} s ({applied / took:,.0f} expiries/s, "
@@ -66,9 +71,9 @@ def main(argv: list[str] | None = None) -> None:
           + (" and the notice jobs run in-process)" if args.jobs == "inprocess"
              else "; the notice jobs queued for the workers)"))
     if inner:
-        seconds, cpu, batches, notices = inner.groups()
+        seconds, cpu, batches, processes, notices = inner.groups()
         print(f"  the expiries themselves: {float(seconds):.2f} s wall, {float(cpu):.2f} s CPU "
-              f"in this process, {batches} batches "
+              f"in {processes} sweep process(es), {batches} batches "
               f"({applied / max(float(seconds), 1e-9):,.0f} expiries/s); "
               f"notices (in-process jobs) {float(notices):.1f} s")
 

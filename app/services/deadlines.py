@@ -13,6 +13,8 @@ Reminders are claimed the same way (``reminder_sent_at IS NULL``), so each goes 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,26 +44,70 @@ class SweepResult:
     seconds: float = 0.0  # applying the expiries (claims, engine, writes, commits)
     cpu_seconds: float = 0.0  # ... of which this process's CPU
     batches: int = 0
+    processes: int = 1  # this one and the helpers it forked
     notice_seconds: float = 0.0  # running the deferred notice jobs here (in-process jobs)
+    full: list[expiries.Claim] = field(default_factory=list)  # for the ORM path, one by one
+    deferred: list[tuple[str, dict]] = field(default_factory=list)  # a helper's jobs
 
 
 # A hook for tests that need two sweeps to interleave before the claims.
 _before_claims: Callable[[], None] | None = None
 
 
-def sweep(now: datetime | None = None, *, batch_size: int | None = None) -> SweepResult:
-    """Apply the expiry action of every open deadline that has passed, then send reminders."""
+def sweep(now: datetime | None = None, *, batch_size: int | None = None,
+          processes: int | None = None) -> SweepResult:
+    """Apply the expiry action of every open deadline that has passed, then send reminders.
+
+    On PostgreSQL, when more than one batch is due there is a backlog (after an outage, or a
+    filing campaign's deadlines falling due together): `processes - 1` more sweeps are forked
+    to work through it beside this one. Their claims split the work (``SKIP LOCKED``)
+    and each one's PostgreSQL backend runs its writes on its own core. The default is
+    SWEEP_PROCESSES, else one per core; SQLite has a single writer, so always one."""
     now = now or utcnow()
     size = batch_size or expiries.BATCH_SIZE
+    if processes is None:
+        processes = current_app.config.get("SWEEP_PROCESSES") or os.cpu_count() or 1
+    if not expiries.on_postgres():
+        processes = 1
     result = SweepResult()
     started, cpu = time.perf_counter(), time.process_time()
-    inprocess = current_app.config["JOBS_MODE"] != "rq"
     deferred: list[tuple[str, dict]] = []
-    calendars = expiries.Calendars(current_app.config["INSTITUTION_COUNTRY"])
-    full: list[expiries.Claim] = []
-    cursor = None
     if _before_claims is not None:
         _before_claims()
+    calendars = expiries.Calendars(current_app.config["INSTITUTION_COUNTRY"])
+    if processes > 1 and expiries.due_more_than(now, size):
+        db.session.commit()  # no connection in use when forking: the helpers make their own
+        helpers = _fork_helpers(processes - 1, now, size)
+        result.processes += len(helpers)
+        _run_batches(now, size, calendars, result, deferred)
+        for future in helpers:
+            part = future.result()
+            result.applied += part.applied
+            result.skipped += part.skipped
+            result.full += part.full
+            result.batches += part.batches
+            result.cpu_seconds += part.cpu_seconds
+            deferred += part.deferred
+    else:
+        _run_batches(now, size, calendars, result, deferred)
+    for claim in result.full:  # cases the batch record could not carry: one by one, on the ORM
+        _apply_one(claim, now, result)
+    result.seconds = time.perf_counter() - started
+    result.cpu_seconds += time.process_time() - cpu
+    for name, kwargs in deferred:
+        jobs.submit(name, kwargs)
+    result.notice_seconds = time.perf_counter() - started - result.seconds
+    remind(now, result)
+    return result
+
+
+def _run_batches(now: datetime, size: int, calendars: expiries.Calendars,
+                 result: SweepResult, deferred: list[tuple[str, dict]]) -> None:
+    """Claim, apply and commit batches until none is left. Each starts after the last claim
+    of the one before: a claim given back (its case was busy, or its action refused) is not
+    claimed again by the same run."""
+    inprocess = current_app.config["JOBS_MODE"] != "rq"
+    cursor = None
     while True:
         try:
             outcome = expiries.run_batch(now, calendars, limit=size, after=cursor)
@@ -76,21 +122,42 @@ def sweep(now: datetime | None = None, *, batch_size: int | None = None) -> Swee
             for name, kwargs in pending:
                 jobs.submit(name, kwargs)
         if not outcome.claimed:
-            break
+            return
         result.batches += 1
         result.applied += outcome.applied
         result.skipped += outcome.skipped
-        full += outcome.full
+        result.full += outcome.full
         cursor = outcome.cursor
-    for claim in full:  # cases the batch record could not carry: one by one, on the ORM
-        _apply_one(claim, now, result)
-    result.seconds = time.perf_counter() - started
-    result.cpu_seconds = time.process_time() - cpu
-    for name, kwargs in deferred:
-        jobs.submit(name, kwargs)
-    result.notice_seconds = time.perf_counter() - started - result.seconds
-    remind(now, result)
-    return result
+
+
+_app_for_helpers = None  # what a forked helper runs in (set just before forking)
+
+
+def _fork_helpers(count: int, now: datetime, size: int) -> list:
+    """Start `count` sweeps in forked processes; their futures."""
+    global _app_for_helpers
+    from concurrent.futures import ProcessPoolExecutor
+
+    _app_for_helpers = current_app._get_current_object()
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+    try:
+        return [pool.submit(_helper_sweep, now, size) for _ in range(count)]
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _helper_sweep(now: datetime, size: int) -> SweepResult:
+    """A forked helper: its own connections (the parent's pooled ones are not its to use),
+    its own batches; the deferred jobs go back to the parent to run or enqueue."""
+    cpu = time.process_time()
+    with _app_for_helpers.app_context():
+        db.engine.dispose(close=False)
+        part = SweepResult()
+        calendars = expiries.Calendars(current_app.config["INSTITUTION_COUNTRY"])
+        _run_batches(now, size, calendars, part, part.deferred)
+        db.session.remove()
+    part.cpu_seconds = time.process_time() - cpu
+    return part
 
 
 def _apply_one(claim: expiries.Claim, now: datetime, result: SweepResult) -> None:

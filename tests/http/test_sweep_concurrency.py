@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import AuditEvent, Deadline
 from app.services import deadlines
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, outbox_to
 from tests.http.filing_steps import file_complaint
 from tests.http.test_lifecycle import act, case
 
@@ -58,3 +58,39 @@ def test_two_concurrent_sweeps_apply_each_expiry_once(app, people, monkeypatch):
         assert seqs == list(range(1, len(seqs) + 1))
     assert db.session.scalar(db.select(db.func.count()).select_from(Deadline).where(
         Deadline.key == "response", Deadline.status == "expired")) == len(numbers)
+
+
+def test_a_backlog_is_swept_by_forked_helpers_each_expiry_once(app, people):
+    """A first batch that comes back full means a backlog: the sweep forks a helper, and the
+    two work through it side by side (their claims skip each other's rows)."""
+    claimant, manager = people.client("claimant"), people.client("manager")
+    numbers = [file_complaint(claimant) for _ in range(6)]
+    for number in numbers:
+        act(manager, number, "accept_filing")
+    moment = max(case(n).open_deadlines()[0].due_at for n in numbers) + timedelta(minutes=1)
+    db.session.remove()
+
+    result = deadlines.sweep(moment, batch_size=1, processes=2)
+    assert result.processes == 2  # the helper was forked
+    assert sorted(n for n, _ in result.applied) == sorted(numbers)  # each once, in all
+    assert result.batches == len(numbers) and not result.skipped
+    db.session.remove()
+    for number in numbers:
+        current = case(number)
+        assert current.stage == "arbitrator_appointment"
+        seqs = [e.seq for e in current.events]
+        assert seqs == list(range(1, len(seqs) + 1))
+        assert [e.action for e in current.events].count("proceed_in_default") == 1
+    # the claimants heard of it once per case, whichever process applied it
+    notices = sorted(m.subject for m in outbox_to("claimant@example.test")
+                     if "Respondent in default" in m.subject)
+    assert notices == sorted(f"{n}: Respondent in default; the case proceeds" for n in numbers)
+
+
+def test_no_helper_without_a_backlog(app, people):
+    claimant, manager = people.client("claimant"), people.client("manager")
+    number = file_complaint(claimant)
+    act(manager, number, "accept_filing")
+    moment = case(number).open_deadlines()[0].due_at + timedelta(minutes=1)
+    result = deadlines.sweep(moment, batch_size=10, processes=2)
+    assert result.processes == 1 and [n for n, _ in result.applied] == [number]
