@@ -6,7 +6,8 @@
 
 Needs a database seeded by bench/seed.py and `wrk` (Debian: `apt-get install -y wrk`, or
 `make bench-prereqs`). Measures, on the same server in the same run: the bare /bench/hello
-route (the ceiling), the public verify page, the case managers' console, a party's case list
+route (the ceiling), the public verify page, a signed-in request doing nothing else
+(/bench/signed-in: session, user and transaction), the case managers' console, a party's case list
 and a case page; prints requests/s, the ratio to the ceiling, and p50/p99 latency.
 Signed-in pages carry the session cookie of a real sign-in (POST /login over http.client).
 
@@ -200,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
         pages = [
             ("ceiling: /bench/hello", "/bench/hello", ""),
             ("public verify page", f"/verify/{code}", ""),
+            ("signed in, no page work", "/bench/signed-in", small_party),
             ("case managers' console", "/manage/", manager),
             ("party's list (12 cases)", "/dashboard", small_party),
             ("party's list (0.2% of all)", "/dashboard", party),

@@ -29,8 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument("--profile", help="page to profile (verify, console, list, "
-                                          "big-list, case)")
+    parser.add_argument("--profile", help="page to profile (hello, verify, signed-in, "
+                                          "console, list, big-list, case)")
     parser.add_argument("--locale", default="en")
     args = parser.parse_args(argv)
     os.environ.update(SULH_ENV="production", DATABASE_URL=args.database_url,
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     pages = {
         "hello": (anonymous, "/bench/hello"),
         "verify": (anonymous, f"/verify/{code}"),
+        "signed-in": (client_for("party@bench.sulh.example"), "/bench/signed-in"),
         "console": (client_for("manager@bench.sulh.example"), "/manage/"),
         "list": (client_for("party@bench.sulh.example"), "/dashboard"),
         "big-list": (client_for("claimant@bench.sulh.example"), "/dashboard"),

@@ -61,6 +61,12 @@ def render_index(case: Case, documents: list[Document]) -> bytes:
                                lang=case.language)
 
 
+def render_index_html(case: Case, documents: list[Document]) -> str:
+    """The same index as an HTML page: what a bundle carries while the PDF is being made."""
+    return pdf.render_decision_html("exhibit_index.html", index_context(case, documents),
+                                    lang=case.language)
+
+
 def state_key(case: Case, documents: list[Document]) -> str:
     context = index_context(case, documents)
     context.pop("generated_on")
@@ -72,14 +78,6 @@ def state_key(case: Case, documents: list[Document]) -> str:
 def _find(case: Case, key: str) -> ExhibitIndexPdf | None:
     return db.session.scalar(select(ExhibitIndexPdf).where(
         ExhibitIndexPdf.case_id == case.id, ExhibitIndexPdf.state_key == key))
-
-
-def current_rendering(case: Case, user: User) -> ExhibitIndexPdf | None:
-    """The stored rendering of the exhibit index as `user` sees it now, if there is one."""
-    row = _find(case, state_key(case, service.exhibit_index(case, user)))
-    if row is not None and row.status == "ready" and row.storage_key:
-        return row
-    return None
 
 
 def current_or_requested(case: Case, user: User) -> ExhibitIndexPdf:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Iterable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -180,13 +181,20 @@ def withdraw(number: str, document_id: int):
     return redirect(url_for("documents.index", number=number))
 
 
-def exhibit_index_pdf(case: Case, user) -> bytes:
-    """The exhibit index as `user` sees it, as PDF bytes: the stored rendering when it is
-    current, else rendered now (the bundle, which streams it inside a zip)."""
-    row = exhibit_pdf.current_rendering(case, user)
-    if row is not None:
-        return get_storage().read(row.storage_key)
-    return exhibit_pdf.render_index(case, service.exhibit_index(case, user))
+def exhibit_index_entry(case: Case, user) -> tuple[str, Callable[[], Iterable[bytes]]]:
+    """The bundle's exhibit index: the stored PDF when it is current; otherwise the PDF is
+    requested from a job (for the next download) and this bundle carries the same index as
+    an HTML page — a download never waits for a render."""
+    try:
+        row = exhibit_pdf.current_or_requested(case, user)
+    except Exception:  # the database or the queue is down: the HTML index still goes in
+        db.session.rollback()
+        current_app.logger.exception("exhibit index of %s could not be requested", case.number)
+        row = None
+    if row is not None and row.status == "ready":
+        return "exhibit-index.pdf", lambda key=row.storage_key: get_storage().iter_chunks(key)
+    html = exhibit_pdf.render_index_html(case, service.exhibit_index(case, user))
+    return "exhibit-index.html", lambda: [html.encode("utf-8")]
 
 
 #: Seconds before the "being prepared" page reloads itself.
@@ -257,8 +265,7 @@ def bundle(number: str):
                    {"case": case.number, "documents": rows}, ensure_ascii=False,
                    indent=2).encode()])]
     if current_app.config.get("BUNDLE_INDEX_PDF", True):
-        index_pdf = exhibit_index_pdf(case, current_user)
-        entries.append(("exhibit-index.pdf", lambda: [index_pdf]))
+        entries.append(exhibit_index_entry(case, current_user))
     for document in documents:
         entries.append((archive_name(document),
                         lambda key=document.storage_key: storage.iter_chunks(key)))

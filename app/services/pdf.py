@@ -340,6 +340,18 @@ def render_decision(template: str, context: dict, *, lang: str) -> bytes:
     the QR code of ``context["decision"]["verify_url"]``) and ``language_name`` (name of
     ``context["case"]["language"]`` in ``lang``).
     """
+    html, css = _decision_source(template, context, lang=lang)
+    return render_pdf(html, base_url=STATIC_BASE_URL, stylesheets=(css,))
+
+
+def render_decision_html(template: str, context: dict, *, lang: str) -> str:
+    """The same document as one HTML page with its stylesheet inline, for where a PDF is not
+    ready and nothing should wait for one (a browser prints it alike)."""
+    html, css = _decision_source(template, context, lang=lang)
+    return html.replace("</head>", f"<style>{css}</style></head>", 1)
+
+
+def _decision_source(template: str, context: dict, *, lang: str) -> tuple[str, str]:
     if not has_app_context():
         raise RuntimeError("render_decision() needs a Flask application context")
     if not _TEMPLATE_NAME.match(template):
@@ -354,4 +366,4 @@ def render_decision(template: str, context: dict, *, lang: str) -> bytes:
     with force_locale(lang):
         html = render_template(f"pdf/{template}", **{**context, **extra})
         css = render_template("pdf/pdf.css", dir=extra["dir"])
-    return render_pdf(html, base_url=STATIC_BASE_URL, stylesheets=(css,))
+    return html, css

@@ -118,3 +118,32 @@ def test_a_failed_render_shows_a_page_not_an_error(app, people, runner_mode):  #
     assert "could not be prepared" in page and 'http-equiv="refresh"' not in page
     [row] = renderings()
     assert row.status == "failed" and "renderer down" in row.error
+
+
+def test_a_bundle_never_waits_for_the_index_pdf(app, people, runner_mode):  # noqa: F811
+    """With no current PDF the bundle carries the index as HTML and asks a job for the PDF;
+    the next bundle carries the stored PDF."""
+    import zipfile
+
+    number, respondent = served_case(app, people)
+    claimant = people.client("claimant")
+    upload(claimant, number, [("invoice.pdf", pdf_bytes())], title="Invoice")
+    upload(respondent, number, [("licence.txt", b"licence")], title="Licence")
+
+    def bundle_names() -> tuple[list[str], zipfile.ZipFile]:
+        response = claimant.get(f"/cases/{number}/documents/bundle.zip")
+        assert response.status_code == 200
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
+        return [n for n in archive.namelist() if n.startswith("exhibit-index")], archive
+
+    names, archive = bundle_names()
+    if runner_mode.mode == "rq":  # the job is only queued: the bundle has the HTML index
+        assert names == ["exhibit-index.html"]
+        html = archive.read("exhibit-index.html").decode()
+        assert "C-1" in html and "R-1" in html and "Invoice" in html and "<style>" in html
+        assert [r.status for r in renderings()] == ["pending"]
+        runner_mode.work()
+        names, archive = bundle_names()
+    assert names == ["exhibit-index.pdf"]
+    assert "Invoice" in text_of(archive.read("exhibit-index.pdf"))
+    assert [r.status for r in renderings()] == ["ready"]
