@@ -10,7 +10,7 @@ from typing import NamedTuple
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, func, literal, null, select, union_all
+from sqlalchemy import Select, func, literal, null, select, text, union_all
 
 from app.cases import listing
 from app.cases.listing import as_case_rows
@@ -61,6 +61,10 @@ def _count_stages(cache: dict) -> None:
 def _count_in_background(app, cache: dict) -> None:
     try:
         with app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                # one core, not a parallel scan on every core: the requests that go on
+                # meanwhile keep the other (the recount was the console's p99)
+                db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
             _count_stages(cache)
     finally:
         cache["counting"] = False
@@ -105,11 +109,11 @@ _SIDE_PANELS = _side_panels()  # built once (see app.services.paging.keyset_stat
 
 def side_panels() -> tuple[tuple[Overdue, ...], list[FailedDecision], int]:
     overdue, failed, job_failures = [], [], 0
-    for panel, n, text, note, day, at in queries.rows(_SIDE_PANELS):
+    for panel, n, words, note, day, at in queries.rows(_SIDE_PANELS):
         if panel == "overdue":
-            overdue.append((at, Overdue(n, text, day, note)))
+            overdue.append((at, Overdue(n, words, day, note)))
         elif panel == "failed":
-            failed.append(FailedDecision(n, text, note))
+            failed.append(FailedDecision(n, words, note))
         else:
             job_failures = n
     overdue.sort(key=lambda item: item[0], reverse=True)
