@@ -47,7 +47,7 @@ class SweepResult:
     processes: int = 1  # this one and the helpers it forked
     notice_seconds: float = 0.0  # running the deferred notice jobs here (in-process jobs)
     full: list[expiries.Claim] = field(default_factory=list)  # for the ORM path, one by one
-    deferred: list[tuple[str, dict]] = field(default_factory=list)  # a helper's jobs
+    deferred: list[tuple[str, dict]] = field(default_factory=list)  # in-process jobs, run last
 
 
 # A hook for tests that need two sweeps to interleave before the claims.
@@ -71,7 +71,6 @@ def sweep(now: datetime | None = None, *, batch_size: int | None = None,
         processes = 1
     result = SweepResult()
     started, cpu = time.perf_counter(), time.process_time()
-    deferred: list[tuple[str, dict]] = []
     if _before_claims is not None:
         _before_claims()
     calendars = expiries.Calendars(current_app.config["INSTITUTION_COUNTRY"])
@@ -79,7 +78,7 @@ def sweep(now: datetime | None = None, *, batch_size: int | None = None,
         db.session.commit()  # no connection in use when forking: the helpers make their own
         helpers = _fork_helpers(processes - 1, now, size)
         result.processes += len(helpers)
-        _run_batches(now, size, calendars, result, deferred)
+        _run_batches(now, size, calendars, result)
         for future in helpers:
             part = future.result()
             result.applied += part.applied
@@ -87,14 +86,14 @@ def sweep(now: datetime | None = None, *, batch_size: int | None = None,
             result.full += part.full
             result.batches += part.batches
             result.cpu_seconds += part.cpu_seconds
-            deferred += part.deferred
+            result.deferred += part.deferred
     else:
-        _run_batches(now, size, calendars, result, deferred)
+        _run_batches(now, size, calendars, result)
     for claim in result.full:  # cases the batch record could not carry: one by one, on the ORM
         _apply_one(claim, now, result)
     result.seconds = time.perf_counter() - started
     result.cpu_seconds += time.process_time() - cpu
-    for name, kwargs in deferred:
+    for name, kwargs in result.deferred:
         jobs.submit(name, kwargs)
     result.notice_seconds = time.perf_counter() - started - result.seconds
     remind(now, result)
@@ -102,7 +101,7 @@ def sweep(now: datetime | None = None, *, batch_size: int | None = None,
 
 
 def _run_batches(now: datetime, size: int, calendars: expiries.Calendars,
-                 result: SweepResult, deferred: list[tuple[str, dict]]) -> None:
+                 result: SweepResult) -> None:
     """Claim, apply and commit batches until none is left. Each starts after the last claim
     of the one before: a claim given back (its case was busy, or its action refused) is not
     claimed again by the same run."""
@@ -117,7 +116,7 @@ def _run_batches(now: datetime, size: int, calendars: expiries.Calendars,
             raise
         pending = db.session.info.pop(jobs._KEY, [])
         if inprocess:
-            deferred += pending  # run after the last batch: the sweep is not held up by mail
+            result.deferred += pending  # run after the last batch: mail does not hold it up
         else:
             for name, kwargs in pending:
                 jobs.submit(name, kwargs)
@@ -154,7 +153,7 @@ def _helper_sweep(now: datetime, size: int) -> SweepResult:
         db.engine.dispose(close=False)
         part = SweepResult()
         calendars = expiries.Calendars(current_app.config["INSTITUTION_COUNTRY"])
-        _run_batches(now, size, calendars, part, part.deferred)
+        _run_batches(now, size, calendars, part)
         db.session.remove()
     part.cpu_seconds = time.process_time() - cpu
     return part
