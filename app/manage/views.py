@@ -10,7 +10,7 @@ from typing import NamedTuple
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, func, literal, null, select, text, union_all
+from sqlalchemy import Select, func, literal, null, select, union_all
 
 from app.cases import listing
 from app.cases.listing import as_case_rows
@@ -18,7 +18,7 @@ from app.extensions import db
 from app.i18n import gettext, ngettext
 from app.manage.forms import KIND_LABELS, CalendarDayForm, DeleteForm
 from app.models import CalendarDay, Case, Deadline, Decision, JobFailure
-from app.services import calendars, jobs, queries
+from app.services import calendars, jobs, queries, stage_totals
 from app.services.paging import keyset_page, page_size
 from workflows.engine import procedures
 
@@ -26,12 +26,9 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 QUEUE_SIZE = 10  # the oldest filings; the rest are a click away (stage=review)
 OVERDUE_SHOWN = 10
-# Counting a million cases by stage reads a whole index (≈ 0.2 s on PostgreSQL); the per-stage
-# totals in the filter are for orientation, so each worker keeps them for a minute, and counts
-# again in a background thread while requests go on with the previous minute's figures.
-STAGE_COUNTS_TTL = 60.0
-_COUNT_BY_STAGE = (select(Case.stage, func.count()).where(Case.stage != "draft")
-                   .group_by(Case.stage))
+# Each worker keeps the stage totals it last read (app/services/stage_totals.py) for REREAD
+# seconds, and reads them again in a background thread while requests go on with its copy.
+REREAD = 15.0
 
 
 @bp.before_request
@@ -43,29 +40,25 @@ def case_managers_only():
 def stage_counts() -> dict[str, int]:
     cache = current_app.extensions.setdefault("sulh_stage_counts", {})
     if "counts" not in cache:  # this worker's first console page
-        _count_stages(cache)
+        _read_totals(cache)
         return cache["counts"]
-    counts = cache["counts"]  # this page shows these, whenever the recount below finishes
+    counts = cache["counts"]  # this page shows these, whenever the reread below finishes
     if cache["expires"] < time.monotonic() and not cache.get("counting"):
-        cache["counting"] = True  # one recount per worker at a time
-        threading.Thread(target=_count_in_background,
+        cache["counting"] = True  # one reread per worker at a time
+        threading.Thread(target=_read_in_background,
                          args=(current_app._get_current_object(), cache), daemon=True).start()
     return counts
 
 
-def _count_stages(cache: dict) -> None:
-    cache["counts"] = dict(queries.rows(_COUNT_BY_STAGE).all())
-    cache["expires"] = time.monotonic() + STAGE_COUNTS_TTL
+def _read_totals(cache: dict) -> None:
+    cache["counts"] = stage_totals.current()[0]
+    cache["expires"] = time.monotonic() + REREAD
 
 
-def _count_in_background(app, cache: dict) -> None:
+def _read_in_background(app, cache: dict) -> None:
     try:
         with app.app_context():
-            if db.engine.dialect.name == "postgresql":
-                # one core, not a parallel scan on every core: the requests that go on
-                # meanwhile keep the other (the recount was the console's p99)
-                db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-            _count_stages(cache)
+            _read_totals(cache)
     finally:
         cache["counting"] = False
 

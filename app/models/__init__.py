@@ -11,6 +11,7 @@ from app.models.invitation import Invitation
 from app.models.job import JobFailure
 from app.models.messaging import Message, SettlementOffer, Submission
 from app.models.outbox import OutboxEmail
+from app.models.stage_total import StageTotal
 from app.models.user import User
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "CaseNumberCounter", "Deadline", "Decision", "Document", "ExhibitIndexPdf", "IPRight",
     "Invitation",
     "JobFailure", "Message", "OutboxEmail", "Participant", "Party", "Remedy", "SettlementOffer",
+    "StageTotal",
     "Submission", "User",
 ]
