@@ -35,6 +35,14 @@ def current() -> tuple[dict[str, int], datetime | None]:
     return recount() or (counts, counted_at)
 
 
+def _upsert(dialect: str):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(StageTotal)
+    return insert.on_conflict_do_update(index_elements=["stage"], set_={
+        "cases": insert.excluded.cases, "counted_at": insert.excluded.counted_at})
+
+
 def stored() -> tuple[dict[str, int], datetime | None]:
     rows = queries.rows(_STORED).all()
     return ({stage: cases for stage, cases, _at in rows if stage},
@@ -52,9 +60,10 @@ def recount() -> tuple[dict[str, int], datetime] | None:
             conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         counts = dict(conn.execute(_COUNT_BY_STAGE).all())
         now = utcnow()
-        conn.execute(delete(StageTotal))
         rows = [{"stage": stage, "cases": n, "counted_at": now} for stage, n in counts.items()]
-        # no cases yet: a row all the same, which says when that was counted
-        conn.execute(StageTotal.__table__.insert(),
-                     rows or [{"stage": "", "cases": 0, "counted_at": now}])
+        # an upsert, then the rows this count did not touch (stages now empty) go: no moment
+        # without totals, and no clash with a count that overlaps this one
+        conn.execute(_upsert(conn.dialect.name),
+                     rows or [{"stage": "", "cases": 0, "counted_at": now}])  # "" : no cases
+        conn.execute(delete(StageTotal).where(StageTotal.counted_at < now))
     return counts, now

@@ -236,6 +236,9 @@ def test_bench_route_exists_only_when_enabled(app, client):
     settings.BENCH_ROUTES = True
     bench_app = create_app(settings)
     assert bench_app.test_client().get("/bench/hello").get_data(as_text=True) == "hello"
+    # the signed-in twin asks a visitor to sign in, like every page that is not public
+    response = bench_app.test_client().get("/bench/signed-in")
+    assert response.status_code == 302 and "/login" in response.location
 
 
 def test_console_side_panels_in_one_statement(app, people):

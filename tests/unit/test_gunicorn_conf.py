@@ -27,10 +27,11 @@ def test_hooks_freeze_what_the_worker_holds():
         assert frozen > 1000
         kept = [object() for _ in range(10)] + [[i] for i in range(500)]  # new long-lived objects
         settings["post_request"](SimpleNamespace(nr=999), None, None, None)
-        assert gc.get_freeze_count() == frozen  # only at the set request counts
+        # only at the set request counts (the count may drop: frozen objects are still freed)
+        assert gc.get_freeze_count() <= frozen
         settings["post_request"](SimpleNamespace(nr=settings["REFREEZE_AFTER"][0]), None, None,
                                  None)
-        assert gc.get_freeze_count() >= frozen + 500
+        assert gc.get_freeze_count() >= frozen + 400  # the 510 new ones, give or take
         assert kept
     finally:
         gc.unfreeze()
