@@ -115,6 +115,17 @@ def current_or_requested(case: Case, user: User) -> ExhibitIndexPdf:
     return row
 
 
+def requested(case: Case, user: User) -> ExhibitIndexPdf | None:
+    """`current_or_requested`, or None when the database or the job queue is down (logged):
+    a page or a bundle then says so or goes without the PDF, never a 500."""
+    try:
+        return current_or_requested(case, user)
+    except Exception:
+        db.session.rollback()
+        log.exception("exhibit index of %s could not be requested", case.number)
+        return None
+
+
 def render_exhibit_index(pdf_id: int) -> None:
     """Job: render and store one exhibit index rendering. Idempotent: a ready one is left
     alone. A failed attempt marks it failed (the page says so) until a retry succeeds."""

@@ -185,12 +185,7 @@ def exhibit_index_entry(case: Case, user) -> tuple[str, Callable[[], Iterable[by
     """The bundle's exhibit index: the stored PDF when it is current; otherwise the PDF is
     requested from a job (for the next download) and this bundle carries the same index as
     an HTML page — a download never waits for a render."""
-    try:
-        row = exhibit_pdf.current_or_requested(case, user)
-    except Exception:  # the database or the queue is down: the HTML index still goes in
-        db.session.rollback()
-        current_app.logger.exception("exhibit index of %s could not be requested", case.number)
-        row = None
+    row = exhibit_pdf.requested(case, user)  # None: the HTML index still goes in
     if row is not None and row.status == "ready":
         return "exhibit-index.pdf", lambda key=row.storage_key: get_storage().iter_chunks(key)
     html = exhibit_pdf.render_index_html(case, service.exhibit_index(case, user))
@@ -207,12 +202,7 @@ def exhibits_pdf(number: str):
     page that reloads itself until it is ready (no JavaScript)."""
     case = load_case(number)
     inline = request.args.get("inline") == "1"
-    try:
-        row = exhibit_pdf.current_or_requested(case, current_user)
-    except Exception:  # the database or the queue is down: say so, never a 500
-        db.session.rollback()
-        current_app.logger.exception("exhibit index of %s could not be requested", number)
-        row = None
+    row = exhibit_pdf.requested(case, current_user)
     if row is not None and row.status == "ready":
         storage = get_storage()
         return attachment(storage.iter_chunks(row.storage_key),
