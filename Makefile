@@ -51,9 +51,9 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix app workflows tests config.py
 
 translations: $(VENV)/.installed ## extract strings and update the ar/fr catalogs
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location -w 100 \
 		--sort-output --project=Sulh -o app/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel update --no-fuzzy-matching -w 100 -i app/translations/messages.pot -d app/translations
 
 BENCH_DB := sqlite:///$(CURDIR)/instance/bench.db
 

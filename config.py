@@ -80,13 +80,21 @@ class Config:
     STORAGE_S3_SECRET_KEY = os.environ.get("STORAGE_S3_SECRET_KEY", "")
     # Bytes without a row younger than this may be an upload about to commit: never repaired.
     STORAGE_ORPHAN_GRACE_SECONDS = int(os.environ.get("SULH_ORPHAN_GRACE_SECONDS", "3600"))
+    # /healthz fails when the store's (or SQLite's) disk has less than this left.
+    MIN_FREE_MB = int(os.environ.get("SULH_MIN_FREE_MB", "500"))
     # The exhibit-index PDF inside a case bundle (rendering costs ~1 s).
     BUNDLE_INDEX_PDF = True
+    # Jobs are rows committed with their cause (app/services/jobs.py); a relay thread in each
+    # process runs them here (inprocess) or hands them to Redis workers (rq).
     JOBS_MODE = os.environ.get("SULH_JOBS", "inprocess")
+    JOBS_BACKGROUND = True  # False: no relay thread; jobs wait for `flask jobs drain`
+    JOBS_POLL_SECONDS = float(os.environ.get("SULH_JOB_POLL_SECONDS", "5"))
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     # Seconds to wait before each retry of a failed job (as many retries as waits), then the
-    # failure is recorded for the case managers. The same policy in-process and on RQ.
+    # job is left failed for the case managers. Email backs off to a day (~2 days in all).
     JOBS_RETRY_INTERVALS = _ints("SULH_JOB_RETRY_INTERVALS", "10,60,300")
+    MAIL_RETRY_INTERVALS = _ints("SULH_MAIL_RETRY_INTERVALS",
+                                 "60,300,900,3600,10800,21600,43200,86400")
     JOBS_TIMEOUT = int(os.environ.get("SULH_JOB_TIMEOUT", "300"))
     JOBS_QUEUE = os.environ.get("SULH_JOB_QUEUE", "sulh")
 
@@ -111,8 +119,6 @@ class EmbeddedConfig(Config):
 
     ENV_NAME = "embedded"
     ALLOW_DEMO_DATA = True
-    # In-process jobs wait in the request that ran them: keep the waits short.
-    JOBS_RETRY_INTERVALS = _ints("SULH_JOB_RETRY_INTERVALS", "1,2,4")
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _embedded_secret()
@@ -148,7 +154,9 @@ class TestConfig(Config):
     ALLOW_DEMO_DATA = True
     BASE_URL = "http://localhost"
     JOBS_MODE = "inprocess"
+    JOBS_BACKGROUND = False  # tests run the jobs when they choose (tests/conftest.py)
     JOBS_RETRY_INTERVALS = (0, 0, 0)
+    MAIL_RETRY_INTERVALS = (0, 0, 0)
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
     JOBS_QUEUE = f"sulh-test-{os.getpid()}"  # test runs side by side never share a queue
     SWEEP_PROCESSES = 1  # tests that fork helpers ask for them

@@ -33,9 +33,9 @@ def create_app(config: object | str | None = None) -> Flask:
         # email-validator refuses outside its test environment.
         email_validator.TEST_ENVIRONMENT = True
 
-    from app import cli, errors, web
+    from app import cli, errors, idempotency, web
     from app.extensions import babel, csrf, db, login_manager, migrate
-    from app.services import connections
+    from app.services import connections, relay
 
     db.init_app(app)
     connections.init_app(app)
@@ -44,6 +44,8 @@ def create_app(config: object | str | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale)
     web.init_app(app)
+    idempotency.init_app(app)
+    relay.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 

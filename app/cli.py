@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import click
@@ -48,6 +49,7 @@ def demo_seed(if_empty: bool) -> None:
         click.echo("database already has users; demo data not seeded")
         return
     cases = seed()
+    run_jobs_here()
     click.echo(f"seeded {len(cases)} demo cases: " + ", ".join(cases))
 
 
@@ -69,9 +71,21 @@ def deadlines_sweep(as_of: datetime | None, processes: int | None) -> None:
         click.echo(f"{number}: reminder for {key}")
     click.echo(f"applied {len(result.applied)}, skipped {len(result.skipped)}, "
                f"reminders {len(result.reminded)}")
+    started = time.perf_counter()
+    ran = run_jobs_here()
     click.echo(f"expiries took {result.seconds:.3f} s (CPU {result.cpu_seconds:.3f} s, "
                f"{result.batches} batches, {result.processes} processes); "
-               f"notices {result.notice_seconds:.3f} s")
+               f"notices {time.perf_counter() - started:.3f} s ({ran} jobs run here)")
+
+
+def run_jobs_here() -> int:
+    """With jobs in-process, a command's jobs (notices, emails, PDFs) run before it exits:
+    there may be no server whose relay would run them. With RQ the workers take them."""
+    from app.services import relay
+
+    if current_app.config["JOBS_MODE"] == "rq":
+        return 0
+    return relay.drain()
 
 
 @deadlines.command("compute")
@@ -140,32 +154,41 @@ def audit_verify() -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def jobs_worker(burst: bool) -> None:
     """Run an RQ worker: PDFs, emails and the deadline sweep, with retries."""
-    from app.services import jobs as job_service
+    from app.services import relay
 
     if current_app.config["JOBS_MODE"] != "rq":
         raise click.ClickException("jobs run in-process here; set SULH_JOBS=rq to use workers")
-    job_service.run_worker(current_app._get_current_object(), burst=burst)
+    relay.run_worker(current_app._get_current_object(), burst=burst)
 
 
 @jobs.command("scheduler")
 @click.option("--every", default=60, show_default=True, help="Seconds between deadline sweeps.")
 def jobs_scheduler(every: int) -> None:
     """Run the deadline sweep periodically (RQ's cron scheduler, or in-process)."""
-    from app.services import jobs as job_service
+    from app.services import relay
 
-    job_service.run_scheduler(current_app._get_current_object(), every=every)
+    relay.run_scheduler(current_app._get_current_object(), every=every)
+
+
+@jobs.command("drain")
+def jobs_drain() -> None:
+    """Hand out every job that is due now: run here (in-process) or enqueue on Redis (rq)."""
+    from app.services import relay
+
+    click.echo(f"{relay.drain()} jobs handed out")
 
 
 @jobs.command("failures")
 def jobs_failures() -> None:
-    """List the jobs that failed after every retry and are not resolved."""
-    from app.models import JobFailure
+    """List the jobs that failed after every retry."""
+    from app.models import Job
 
-    rows = db.session.scalars(select(JobFailure).where(JobFailure.status != "resolved")
-                              .order_by(JobFailure.failed_at.desc())).all()
+    rows = db.session.scalars(select(Job).where(Job.status == "failed")
+                              .order_by(Job.finished_at.desc())).all()
     for row in rows:
-        click.echo(f"#{row.id} {row.status} {row.job}({row.kwargs}) x{row.attempts}: {row.error}")
-    click.echo(f"{len(rows)} unresolved job failures")
+        click.echo(f"#{row.id} failed {row.name}({row.kwargs}) x{row.attempts}: "
+                   f"{row.last_error}")
+    click.echo(f"{len(rows)} failed jobs")
 
 
 @api.command("token")

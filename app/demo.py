@@ -13,7 +13,6 @@ from app.cases.service import take_action
 from app.extensions import db
 from app.filing import service as filing
 from app.models import Case, User
-from app.services import jobs
 
 PASSWORD = "sulh-demo-password"  # noqa: S105  (documented demo credential, embedded default only)
 
@@ -90,7 +89,7 @@ def _draft(users: dict[str, User], index: int, procedure: str = "med-arb") -> Ca
 
 def _act(case: Case, name: str, user: User, **data) -> None:
     take_action(case, name, user, data)
-    jobs.commit()
+    db.session.commit()
 
 
 def _document(case: Case, user: User, name: str, title: str, text: str, *,
@@ -101,7 +100,7 @@ def _document(case: Case, user: User, name: str, title: str, text: str, *,
 
     add_documents(case, user, [Incoming(io.BytesIO(text.encode()), name, title, kind)],
                   scope=scope)
-    jobs.commit()
+    db.session.commit()
 
 
 def seed() -> list[str]:
@@ -122,7 +121,7 @@ def seed() -> list[str]:
             _act(case, "confirm_fee", manager)
         _act(case, "accept_filing", manager)
         join_case(case, respondent, "respondent")
-        jobs.commit()
+        db.session.commit()
         return case
 
     def in_mediation(index: int) -> Case:
@@ -145,7 +144,7 @@ def seed() -> list[str]:
         return case
 
     draft = _draft(users, 0)
-    jobs.commit()
+    db.session.commit()
     filed(1)
     deficient = filed(2)
     _act(deficient, "issue_deficiency", manager,
@@ -194,4 +193,25 @@ def seed() -> list[str]:
     _act(tribunal, "respond", respondent, position="contest",
          statement="The goods were lawfully imported.")
     _act(tribunal, "nominate_arbitrator", claimant, neutral_id=arbitrator.id)
+    _bounced_email(made[2])  # the case served on the respondent
     return [draft.reference] + [c.number for c in made if c.number]
+
+
+def _bounced_email(case: Case) -> None:
+    """What /manage/jobs shows when a message could not be delivered for two days: a notice
+    to a respondent's mailbox that does not exist (its retry goes to the log here)."""
+    from app.models import Job, OutboxEmail
+    from app.models.types import utcnow
+
+    message = OutboxEmail(case_id=case.id, to_addr="legal@gulf-fashion.example",
+                          subject=f"{case.number}: Complaint served",
+                          body="The complaint has been served on you.\n", attempts=9,
+                          last_error="(550, b'5.1.1 <legal@gulf-fashion.example>: mailbox "
+                                     "unavailable')")
+    db.session.add(message)
+    db.session.flush()
+    db.session.add(Job(name="app.services.notify.deliver", kwargs={"email_id": message.id},
+                       status="failed", attempts=9, finished_at=utcnow(),
+                       last_error="SMTPRecipientsRefused: {'legal@gulf-fashion.example': "
+                                  "(550, b'5.1.1 mailbox unavailable')}"))
+    db.session.commit()

@@ -34,7 +34,6 @@ def bench_sweep(cases: int) -> None:
     from app.extensions import db
     from app.filing import service as filing
     from app.models import User
-    from app.services import jobs
     from app.services.deadlines import sweep
 
     settings = config.TestConfig()
@@ -52,8 +51,8 @@ def bench_sweep(cases: int) -> None:
             case.parties[0].country, case.parties[1].country = "EG", "SA"
             take_action(case, "submit", None, {}, actor=_system_claimant(case, user))
             if i % 100 == 0:
-                jobs.commit()
-        jobs.commit()
+                db.session.commit()
+        db.session.commit()
         from app.models.types import utcnow
 
         t0 = time.perf_counter()

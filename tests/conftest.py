@@ -17,6 +17,7 @@ import config
 from app import create_app
 from app.extensions import db
 from app.models import OutboxEmail, User
+from app.services import relay
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres", "postgresql"))
 PASSWORD = "correct horse battery"
@@ -38,11 +39,23 @@ _schema_ready = False
 class IsolatedClient(FlaskClient):
     """Each request runs in its own app context, as in production. Flask reuses an app
     context that is already pushed (the test's), which would share `g` — and with it the
-    signed-in user and the locale — between requests of different users."""
+    signed-in user and the locale — between requests of different users.
+
+    After each request the jobs it committed are handed out, as the relay thread would (tests
+    run without one: TestConfig.JOBS_BACKGROUND): in-process they run here and now, so a test
+    reads their effects on its next line; with RQ they are enqueued for the test's worker."""
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("buffered", True)  # streamed bodies finish inside that context
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        contextvars.Context().run(run_jobs, self.application)
+        return response
+
+
+def run_jobs(app: Flask) -> int:
+    """Hand out every job that is due (in-process: run them), in a context of their own."""
+    with app.app_context():
+        return relay.drain()
 
 
 @pytest.fixture
@@ -135,3 +148,55 @@ def link_in(body: str, path_prefix: str) -> str:
     match = re.search(rf"https?://[^\s]+({re.escape(path_prefix)}[^\s]+)", body)
     assert match, body
     return match.group(1)
+
+
+class JobRunner:
+    """Runs what was committed, as the production runner would. In-process the test client
+    already ran it (after each request); with RQ, the relay enqueues the due rows and a
+    SimpleWorker in burst mode runs them, again until nothing is due (retries included)."""
+
+    def __init__(self, app: Flask, mode: str) -> None:
+        self.app, self.mode = app, mode
+
+    def work(self) -> None:
+        if self.mode == "rq":
+            from rq import SimpleWorker
+
+            for _ in range(50):
+                with self.app.app_context():
+                    handed = relay.drain()
+                    queue = relay.rq_queue(self.app)
+                    if not handed and not queue.count:
+                        break
+                    SimpleWorker([queue], connection=relay.redis_connection(self.app)
+                                 ).work(burst=True)
+        else:
+            contextvars.Context().run(run_jobs, self.app)
+        db.session.expire_all()
+
+
+@pytest.fixture(params=["inprocess", "rq"])
+def runner_mode(request, app) -> Iterator[JobRunner]:
+    """Each test runs with the in-process runner and with a real RQ worker on this machine's
+    Redis (database 1; a queue of this test run's own, emptied before and after)."""
+    mode = request.param
+    app.config["JOBS_MODE"] = mode
+    if mode == "rq":
+        try:
+            relay.redis_connection(app).ping()
+        except Exception as exc:  # pragma: no cover - CI runs Redis
+            pytest.skip(f"Redis not reachable at {app.config['REDIS_URL']}: {exc}")
+        clear_queue(app)
+    yield JobRunner(app, mode)
+    if mode == "rq":
+        clear_queue(app)
+
+
+def clear_queue(app: Flask) -> None:
+    """This run's queue only (TestConfig names it per process), with its jobs' records."""
+    queue = relay.rq_queue(app)
+    queue.empty()
+    for registry in (queue.failed_job_registry, queue.finished_job_registry,
+                     queue.scheduled_job_registry):
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)

@@ -19,12 +19,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from app import idempotency
 from app.cases import forms
 from app.cases.service import take_action
 from app.extensions import csrf, db
 from app.i18n import gettext as _
 from app.models import ApiToken, Case
-from app.services import jobs
 from app.services.access import actor_for, load_case
 from app.services.locking import expect_version
 from workflows.engine import ActionRefused, available_actions, procedure_for, refusal
@@ -48,17 +48,20 @@ def authenticate():
         if row is None:
             return error(401, "unauthorized", _("The API token is not valid."))
         g._login_user = row.user  # flask-login's current user, for this request only
-        return None
+        return idempotency.begin()
     if not current_user.is_authenticated:
         return error(401, "unauthorized", _("Sign in or send an API token."))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
-    return None
+    return idempotency.begin()
 
 
 @bp.errorhandler(StaleDataError)
 def conflict(exc):
     db.session.rollback()
+    duplicate = idempotency.duplicate_response()  # the same request sent twice at once
+    if duplicate is not None:
+        return duplicate
     current = getattr(exc, "current_version", None)
     if current is None and request.view_args and "number" in request.view_args:
         current = db.session.scalar(select(Case.version).where(
@@ -136,5 +139,5 @@ def take(number: str, name: str):
     except ActionRefused as refused:
         db.session.rollback()
         return error(422, "refused", _(refused.reason))
-    jobs.commit()
+    db.session.commit()
     return with_etag(jsonify(case_json(case)), case)

@@ -14,6 +14,7 @@ from app.documents.service import UploadRejected, add_documents, commit_or_disca
 from app.documents.views import attachments_form, incoming_from
 from app.extensions import db
 from app.i18n import gettext as _
+from app.idempotency import duplicate_response
 from app.services.access import actor_for, load_case
 from app.services.fragments import app_cache, cached_page
 from app.services.locking import expect_version
@@ -73,7 +74,6 @@ def action(number: str, name: str):
                 # The pleading and its files stand or fall together.
                 add_documents(case, current_user, items, scope="participants",
                               stored_keys=keys)
-            commit_or_discard(keys)
         except ActionRefused as refused:
             db.session.rollback()
             discard(keys)
@@ -83,10 +83,13 @@ def action(number: str, name: str):
             discard(keys)
             reason = str(rejected)
         except StaleDataError:
-            # Someone changed the case first and nothing of this request was saved: show the
-            # form again, still filled in, against the case as it is now, to review and resend.
             db.session.rollback()
             discard(keys)
+            # The same form sent twice (a double-click): the first one's answer.
+            if (duplicate := duplicate_response()) is not None:
+                return duplicate
+            # Someone changed the case first and nothing of this request was saved: show the
+            # form again, still filled in, against the case as it is now, to review and resend.
             case = load_case(number)
             reason = refusal(case, name, actor_for(case, current_user), {}) or _(
                 "This case changed while you were working — please review it and try again.")
@@ -96,6 +99,7 @@ def action(number: str, name: str):
             discard(keys)
             raise
         else:
+            commit_or_discard(keys)
             flash(_(definition.done or definition.label), "success")
             return redirect(url_for("cases.show", number=case.number))
     return render_template("cases/action.html", case=case, action=definition, form=form,

@@ -85,6 +85,7 @@ def create_decision(case: Case, kind: str, *, issued_by: User | None) -> Decisio
     return decision
 
 
+@jobs.job()
 def render_decision(decision_id: int) -> None:
     """Render, store, seal and announce a decision. Idempotent: an issued decision is left
     alone, so a retried job never produces a second, different PDF."""
@@ -115,7 +116,7 @@ def render_decision(decision_id: int) -> None:
     _record(decision, "decision_rendered", "participants")
     notify.email_users(notify.case_audience(case), "decision_issued", case=case,
                        decision=decision)
-    jobs.commit()
+    db.session.commit()
 
 
 def _record(decision: Decision, action: str, visibility: str) -> None:

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.i18n import current_language
 from app.models import Case, Decision
 from app.models.types import utcnow
-from app.services import jobs, queries
+from app.services import queries
 from app.services.access import actor_for, load_case
 from app.services.downloads import attachment
 from app.services.fragments import app_cache
@@ -31,7 +31,7 @@ def download(number: str, decision_id: int):
                       stage_from=case.stage, stage_to=case.stage,
                       detail={"decision": decision.verification_code},
                       visibility="institution", at=utcnow())
-    jobs.commit()
+    db.session.commit()
     return attachment(get_storage().iter_chunks(decision.storage_key), decision.filename,
                       "application/pdf", decision.size, inline=request.args.get("inline") == "1")
 

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: Bump when templates/pdf/exhibit_index.html changes what it shows: older files go stale.
 LAYOUT_VERSION = 1
-#: A pending rendering older than this is submitted again (its job was lost: worker down).
+#: A failed rendering is requested again by a visit this long after (its cause may be gone).
 RESUBMIT_AFTER = timedelta(minutes=10)
 #: Renderings kept per case (other users' views of the list, recent states).
 KEEP_PER_CASE = 6
@@ -81,8 +81,8 @@ def _find(case: Case, key: str) -> ExhibitIndexPdf | None:
 
 
 def current_or_requested(case: Case, user: User) -> ExhibitIndexPdf:
-    """The rendering of the exhibit index as `user` sees it now; requested (a job
-    submitted) if there is none yet or its job looks lost."""
+    """The rendering of the exhibit index as `user` sees it now; requested (a job row
+    committed) if there is none yet, or if it failed a while ago."""
     documents = service.exhibit_index(case, user)
     key = state_key(case, documents)
     row = _find(case, key)
@@ -92,7 +92,7 @@ def current_or_requested(case: Case, user: User) -> ExhibitIndexPdf:
         row.status = "pending"  # the file went missing: render it again
         row.requested_at = utcnow()
         jobs.defer(render_exhibit_index, pdf_id=row.id)
-        jobs.commit()
+        db.session.commit()
         return row
     if row is None:
         row = ExhibitIndexPdf(case_id=case.id, state_key=key,
@@ -106,18 +106,18 @@ def current_or_requested(case: Case, user: User) -> ExhibitIndexPdf:
             assert row is not None
             return row
         jobs.defer(render_exhibit_index, pdf_id=row.id)
-        jobs.commit()
-    elif row.status in ("pending", "failed") and utcnow() - row.requested_at > RESUBMIT_AFTER:
+        db.session.commit()
+    elif row.status == "failed" and utcnow() - row.requested_at > RESUBMIT_AFTER:
         row.status = "pending"
         row.requested_at = utcnow()
         jobs.defer(render_exhibit_index, pdf_id=row.id)
-        jobs.commit()
+        db.session.commit()
     return row
 
 
 def requested(case: Case, user: User) -> ExhibitIndexPdf | None:
-    """`current_or_requested`, or None when the database or the job queue is down (logged):
-    a page or a bundle then says so or goes without the PDF, never a 500."""
+    """`current_or_requested`, or None when it cannot be recorded (the database refused the
+    write, logged): a page or a bundle then says so or goes without the PDF, never a 500."""
     try:
         return current_or_requested(case, user)
     except Exception:
@@ -126,6 +126,7 @@ def requested(case: Case, user: User) -> ExhibitIndexPdf | None:
         return None
 
 
+@jobs.job()
 def render_exhibit_index(pdf_id: int) -> None:
     """Job: render and store one exhibit index rendering. Idempotent: a ready one is left
     alone. A failed attempt marks it failed (the page says so) until a retry succeeds."""
@@ -150,7 +151,7 @@ def render_exhibit_index(pdf_id: int) -> None:
     row.storage_key, row.sha256, row.size = stored.key, stored.sha256, stored.size
     row.status, row.rendered_at, row.error = "ready", utcnow(), None
     _prune(case.id, keep=row.id)
-    jobs.commit()
+    db.session.commit()
 
 
 def _prune(case_id: int, *, keep: int) -> None:

@@ -25,8 +25,8 @@ from app.i18n import lazy_gettext as _l
 from app.models import Case, Document, User
 from app.models.document import EXHIBIT_PREFIX
 from app.models.types import utcnow
-from app.services import jobs
 from app.services.access import actor_for, can_see, case_roles
+from app.services.locking import lock_case
 from app.services.notify import case_audience, email_users
 from app.services.storage import get_storage
 from workflows.procedures.roles import (
@@ -244,6 +244,7 @@ def add_documents(case: Case, user: User, items: list[Incoming], *, scope: str,
     keys = stored_keys if stored_keys is not None else []
     stored = []
     try:
+        lock_case(case)  # exhibit numbers are taken one transaction at a time
         for item in items:
             stored.append(get_storage().save(item.stream, prefix=f"cases/{case.id}"))
             keys.append(stored[-1].key)
@@ -264,6 +265,7 @@ def replace_document(document: Document, user: User, item: Incoming,
     case = document_case(document)
     if not can_manage(document, user):
         raise UploadRejected(_("Only the side that filed this document can replace it."))
+    lock_case(case)
     latest = versions_of(document)[-1]
     validate(case, item)
     _check_links(case, item)
@@ -328,12 +330,31 @@ def discard(keys: list[str]) -> None:
 
 
 def commit_or_discard(keys: list[str]) -> None:
+    """Commit the rows that record these bytes; if the commit fails, delete the bytes that no
+    committed row refers to. A commit whose answer was lost (the connection dropped as it
+    went through) may have succeeded: its bytes are kept, and if their rows are not there
+    after all, `flask storage check --repair` removes them later."""
     try:
-        jobs.commit()
+        db.session.commit()
     except BaseException:
         db.session.rollback()
-        discard(keys)
+        discard_unrecorded(keys)
         raise
+
+
+def discard_unrecorded(keys: list[str]) -> None:
+    if not keys:
+        return
+    try:
+        recorded = set(db.session.scalars(select(Document.storage_key)
+                                          .where(Document.storage_key.in_(keys))))
+        db.session.rollback()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.warning("could not tell whether %s stored files were recorded; "
+                                   "kept for `flask storage check`", len(keys))
+        return
+    discard([key for key in keys if key not in recorded])
 
 
 def _side_of_uploader(roles: frozenset[str]) -> str | None:

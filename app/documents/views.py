@@ -17,7 +17,6 @@ from app.extensions import db
 from app.i18n import gettext as _
 from app.labels import SelectChoice
 from app.models import Case, Document
-from app.services import jobs
 from app.services.access import case_roles, load_case
 from app.services.downloads import attachment, safe_filename, stream_zip
 from app.services.storage import get_storage
@@ -132,7 +131,7 @@ def download(number: str, document_id: int):
     case = load_case(number)
     document = load_document(case, document_id)
     service.record_download(case, current_user, document)
-    jobs.commit()
+    db.session.commit()
     inline = request.args.get("inline") == "1" and document.viewable_inline
     return attachment(get_storage().iter_chunks(document.storage_key), document.original_name,
                       document.media_type, document.size, inline=inline)
@@ -176,7 +175,7 @@ def withdraw(number: str, document_id: int):
                                                                           current_user):
         abort(403)
     service.withdraw_document(document, current_user)
-    jobs.commit()
+    db.session.commit()
     flash(_("Document withdrawn. Its number stays reserved."), "success")
     return redirect(url_for("documents.index", number=number))
 
@@ -243,7 +242,7 @@ def bundle(number: str):
     case = load_case(number)
     documents = service.visible_documents(case, current_user)
     service.record_bundle(case, current_user, documents)
-    jobs.commit()
+    db.session.commit()
     rows = manifest_rows(documents)
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else ["exhibit"])

@@ -6,9 +6,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from app.extensions import db
 from app.feeds import service
 from app.i18n import gettext as _
-from app.services import jobs
 from app.web import external_url, public
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -29,7 +29,7 @@ def rotate():
     if not TokenForm().validate_on_submit():
         abort(400)
     token = service.rotate_token(current_user)
-    jobs.commit()
+    db.session.commit()
     # The address is shown once: only its hash is kept.
     return render_template("feeds/settings.html", form=TokenForm(), active=True,
                            url=external_url("calendar.feed", token=token))
@@ -40,7 +40,7 @@ def revoke():
     if not TokenForm().validate_on_submit():
         abort(400)
     service.revoke(current_user)
-    jobs.commit()
+    db.session.commit()
     flash(_("Your calendar address no longer works."), "success")
     return redirect(url_for("calendar.settings"))
 

@@ -6,10 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.cases.service import take_action
+from app.extensions import db
 from app.filing import forms, service
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
-from app.services import jobs
 from app.services.access import load_draft
 from workflows.engine import ActionRefused, procedure_for
 
@@ -44,7 +44,7 @@ def new():
     if key not in {p.key for p in service.procedure_choices()}:
         abort(400)
     case = service.start_draft(current_user, key)
-    jobs.commit()
+    db.session.commit()
     return redirect(url_for("filing.step", draft_id=case.id, step="claimant"))
 
 
@@ -64,7 +64,7 @@ def step(draft_id: int, step: str):
         form.allowed = procedure_for(case).remedies
     if form.validate_on_submit():
         SAVERS[step](case, form.data, current_user)
-        jobs.commit()
+        db.session.commit()
         if "save_draft" in request.form:
             flash(_("Draft saved."), "success")
             return redirect(url_for("filing.step", draft_id=case.id, step=step))
@@ -103,14 +103,14 @@ def _rights(case):
     if request.method == "POST":
         if "remove" in request.form:
             service.remove_right(case, int(request.form["remove"]), current_user)
-            jobs.commit()
+            db.session.commit()
             flash(_("Right removed."), "success")
             return redirect(url_for("filing.step", draft_id=case.id, step="rights"))
         if "continue" in request.form and case.rights:
             return redirect(url_for("filing.step", draft_id=case.id, step="infringement"))
         if form.validate_on_submit():
             service.add_right(case, form.data, current_user)
-            jobs.commit()
+            db.session.commit()
             flash(_("Right added. Add another, or continue."), "success")
             return redirect(url_for("filing.step", draft_id=case.id, step="rights"))
         if "continue" in request.form:
@@ -138,7 +138,6 @@ def documents(draft_id: int):
     from app.documents.forms import FilingDocumentsForm, support_choices
     from app.documents.service import UploadRejected, add_documents, commit_or_discard, discard
     from app.documents.views import incoming_from
-    from app.extensions import db
 
     case = load_draft(draft_id)
     form = FilingDocumentsForm()
@@ -170,7 +169,7 @@ def submit(draft_id: int):
     except ActionRefused as refused:
         flash(_(refused.reason), "error")
         return redirect(url_for("filing.step", draft_id=case.id, step="review"))
-    jobs.commit()
+    db.session.commit()
     if action == "resubmit":
         flash(_("The cured complaint was resubmitted for review."), "success")
         return redirect(url_for("cases.show", number=case.number))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from flask import (
     Blueprint,
     current_app,
@@ -18,7 +21,7 @@ from sqlalchemy import text
 from app.cases import listing
 from app.cases.listing import as_case_rows
 from app.extensions import db
-from app.services import jobs, queries
+from app.services import queries, relay
 from app.services.paging import keyset_page, page_size
 from app.services.storage import get_storage
 from app.web import public
@@ -86,8 +89,11 @@ def _back(target: str | None):
 @bp.get("/healthz")
 @public
 def healthz():
-    """Each component this process needs, checked for real: 200 when all answer, else 503 with
-    the failing ones named (error types only: this page is public)."""
+    """Each component this process needs, checked for real. 503 when the database or the
+    document store cannot be used — including a disk with less than MIN_FREE_MB left, so an
+    alert fires before uploads start failing; 200 "degraded" when only the job queue is
+    unreachable: requests still work, and the jobs wait in the database until it is back.
+    Error types only: this page is public."""
     checks: dict[str, str] = {}
     try:
         db.session.execute(text("SELECT 1"))
@@ -95,18 +101,50 @@ def healthz():
     except Exception as exc:
         db.session.rollback()
         checks["database"] = f"error: {type(exc).__name__}"
-    try:
-        get_storage().check()
-        checks["storage"] = "ok"
-    except Exception as exc:
-        checks["storage"] = f"error: {type(exc).__name__}"
-    if current_app.config["JOBS_MODE"] == "rq":
-        try:
-            jobs.redis_connection().ping()
-            checks["jobs"] = "ok (rq)"
-        except Exception as exc:
-            checks["jobs"] = f"error: {type(exc).__name__}"
+    checks["storage"] = _storage_health()
+    checks["jobs"] = _jobs_health()
+    if any(v.startswith("error") for v in checks.values()):
+        status = "error"
+    elif any(v.startswith("degraded") for v in checks.values()):
+        status = "degraded"
     else:
-        checks["jobs"] = "ok (in-process)"
-    healthy = all(v.startswith("ok") for v in checks.values())
-    return jsonify(status="ok" if healthy else "error", checks=checks), 200 if healthy else 503
+        status = "ok"
+    return jsonify(status=status, checks=checks), 503 if status == "error" else 200
+
+
+def _storage_health() -> str:
+    try:
+        storage = get_storage()
+        storage.check()
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    minimum = current_app.config["MIN_FREE_MB"] * 1024 * 1024
+    free = [space for space in (storage.free_bytes(), _database_free_bytes())
+            if space is not None]
+    if free and min(free) < minimum:
+        return (f"error: {min(free) // 1024} KiB free, below the minimum of "
+                f"{current_app.config['MIN_FREE_MB']} MiB")
+    return "ok"
+
+
+def _database_free_bytes() -> int | None:
+    """Free space beside an SQLite database file (PostgreSQL watches its own disk)."""
+    database = db.engine.url.database
+    if db.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return shutil.disk_usage(Path(database).resolve().parent).free
+
+
+def _jobs_health() -> str:
+    try:
+        waiting, _since = relay.backlog()
+    except Exception:
+        db.session.rollback()
+        waiting = 0
+    if current_app.config["JOBS_MODE"] != "rq":
+        return f"ok (in-process, {waiting} waiting)"
+    try:
+        relay.redis_connection().ping()
+    except Exception as exc:
+        return f"degraded: {type(exc).__name__}; {waiting} jobs wait in the database"
+    return f"ok (rq, {waiting} waiting)"

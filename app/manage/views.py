@@ -17,8 +17,8 @@ from app.cases.listing import as_case_rows
 from app.extensions import db
 from app.i18n import gettext, ngettext
 from app.manage.forms import KIND_LABELS, CalendarDayForm, DeleteForm
-from app.models import CalendarDay, Case, Deadline, Decision, JobFailure
-from app.services import calendars, jobs, queries, stage_totals
+from app.models import CalendarDay, Case, Deadline, Decision, Job
+from app.services import calendars, jobs, queries, relay, stage_totals
 from app.services.paging import keyset_page, page_size
 from workflows.engine import procedures
 
@@ -94,7 +94,7 @@ def _side_panels() -> Select:
                overdue.c.due_date.label("day"), overdue.c.due_at.label("at")),
         select(literal("failed"), failed.c.id, failed.c.error, failed.c.number, null(), null()),
         select(literal("jobs"), func.count(), null(), null(), null(), null())
-        .select_from(JobFailure).where(JobFailure.status == "failed"))
+        .select_from(Job).where(Job.status == "failed"))
 
 
 _SIDE_PANELS = _side_panels()  # built once (see app.services.paging.keyset_statement on why)
@@ -134,33 +134,29 @@ def stage_titles() -> dict[str, str]:
 
 @bp.get("/jobs")
 def job_failures():
-    """Background jobs that failed after every retry, newest first, with their error."""
+    """Background jobs that failed after every retry, newest first, with their error; and
+    how many wait to be handed out (a backlog that grows means no runner takes them)."""
     failures = db.session.scalars(
-        select(JobFailure).order_by(JobFailure.status == "resolved", JobFailure.failed_at.desc())
-        .limit(200)).all()
-    return render_template("manage/jobs.html", failures=failures, form=RetryForm())
+        select(Job).where(Job.status == "failed").order_by(Job.finished_at.desc()).limit(200)
+    ).all()
+    waiting, since = relay.backlog()
+    return render_template("manage/jobs.html", failures=failures, form=RetryForm(),
+                           waiting=waiting, since=since)
 
 
 class RetryForm(FlaskForm):
     """Only the CSRF token: retrying a job is one button."""
 
 
-@bp.post("/jobs/<int:failure_id>/retry")
-def retry_job(failure_id: int):
-    failure = db.session.get(JobFailure, failure_id)
-    if failure is None:
-        abort(404)
+@bp.post("/jobs/<int:job_id>/retry")
+def retry_job(job_id: int):
     if not RetryForm().validate_on_submit():
         abort(400)
-    jobs.retry_failure(failure.id)
-    db.session.expire_all()
-    failure = db.session.get(JobFailure, failure_id)
-    if failure is not None and failure.status == "resolved":
-        flash(gettext("The job ran successfully."), "success")
-    elif failure is not None and failure.status == "retrying":
+    if jobs.retry(job_id):
+        db.session.commit()
         flash(gettext("The job has been queued again."), "success")
     else:
-        flash(gettext("The job failed again; see its error."), "error")
+        flash(gettext("This job is not waiting for a retry."), "error")
     return redirect(url_for("manage.job_failures"))
 
 
@@ -173,7 +169,7 @@ def calendar_days():
         moved = calendars.set_day(form.country.data, form.day.data, form.kind.data,
                                   form.name.data or "", current_user,
                                   moved_from=form.moved_from.data)
-        jobs.commit()
+        db.session.commit()
         flash(_moved_message(len(moved)), "success")
         return redirect(url_for("manage.calendar_days"))
     rows = db.session.scalars(select(CalendarDay).order_by(CalendarDay.day.desc())).all()
@@ -187,7 +183,7 @@ def delete_calendar_day(row_id: int):
     if not DeleteForm().validate_on_submit():
         abort(400)
     moved = calendars.delete_day(row_id, current_user)
-    jobs.commit()
+    db.session.commit()
     flash(_moved_message(len(moved)), "success")
     return redirect(url_for("manage.calendar_days"))
 

@@ -8,17 +8,36 @@ from app.models.decision import AwardDraft, Decision
 from app.models.document import Document
 from app.models.exhibit_index import ExhibitIndexPdf
 from app.models.invitation import Invitation
-from app.models.job import JobFailure
+from app.models.job import Job
 from app.models.messaging import Message, SettlementOffer, Submission
 from app.models.outbox import OutboxEmail
 from app.models.stage_total import StageTotal
+from app.models.submission_key import SubmissionKey
 from app.models.user import User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditTrailViolation", "AwardDraft", "CalendarDay", "Case",
-    "CaseNumberCounter", "Deadline", "Decision", "Document", "ExhibitIndexPdf", "IPRight",
+    "ApiToken",
+    "AuditEvent",
+    "AuditTrailViolation",
+    "AwardDraft",
+    "CalendarDay",
+    "Case",
+    "CaseNumberCounter",
+    "Deadline",
+    "Decision",
+    "Document",
+    "ExhibitIndexPdf",
+    "IPRight",
     "Invitation",
-    "JobFailure", "Message", "OutboxEmail", "Participant", "Party", "Remedy", "SettlementOffer",
+    "Job",
+    "Message",
+    "OutboxEmail",
+    "Participant",
+    "Party",
+    "Remedy",
+    "SettlementOffer",
     "StageTotal",
-    "Submission", "User",
+    "Submission",
+    "SubmissionKey",
+    "User",
 ]

@@ -45,9 +45,7 @@ class SweepResult:
     cpu_seconds: float = 0.0  # ... of which this process's CPU
     batches: int = 0
     processes: int = 1  # this one and the helpers it forked
-    notice_seconds: float = 0.0  # running the deferred notice jobs here (in-process jobs)
     full: list[expiries.Claim] = field(default_factory=list)  # for the ORM path, one by one
-    deferred: list[tuple[str, dict]] = field(default_factory=list)  # in-process jobs, run last
 
 
 # A hook for tests that need two sweeps to interleave before the claims.
@@ -86,16 +84,12 @@ def sweep(now: datetime | None = None, *, batch_size: int | None = None,
             result.full += part.full
             result.batches += part.batches
             result.cpu_seconds += part.cpu_seconds
-            result.deferred += part.deferred
     else:
         _run_batches(now, size, calendars, result)
     for claim in result.full:  # cases the batch record could not carry: one by one, on the ORM
         _apply_one(claim, now, result)
     result.seconds = time.perf_counter() - started
     result.cpu_seconds += time.process_time() - cpu
-    for name, kwargs in result.deferred:
-        jobs.submit(name, kwargs)
-    result.notice_seconds = time.perf_counter() - started - result.seconds
     remind(now, result)
     return result
 
@@ -104,8 +98,7 @@ def _run_batches(now: datetime, size: int, calendars: expiries.Calendars,
                  result: SweepResult) -> None:
     """Claim, apply and commit batches until none is left. Each starts after the last claim
     of the one before: a claim given back (its case was busy, or its action refused) is not
-    claimed again by the same run."""
-    inprocess = current_app.config["JOBS_MODE"] != "rq"
+    claimed again by the same run. Each batch's notices are a job row in its commit."""
     cursor = None
     while True:
         try:
@@ -114,12 +107,6 @@ def _run_batches(now: datetime, size: int, calendars: expiries.Calendars,
         except Exception:
             db.session.rollback()
             raise
-        pending = db.session.info.pop(jobs._KEY, [])
-        if inprocess:
-            result.deferred += pending  # run after the last batch: mail does not hold it up
-        else:
-            for name, kwargs in pending:
-                jobs.submit(name, kwargs)
         if not outcome.claimed:
             return
         result.batches += 1
@@ -147,7 +134,7 @@ def _fork_helpers(count: int, now: datetime, size: int) -> list:
 
 def _helper_sweep(now: datetime, size: int) -> SweepResult:
     """A forked helper: its own connections (the parent's pooled ones are not its to use),
-    its own batches; the deferred jobs go back to the parent to run or enqueue."""
+    its own batches (their notices are job rows, committed with each batch)."""
     cpu = time.process_time()
     with _app_for_helpers.app_context():
         db.engine.dispose(close=False)
@@ -178,7 +165,7 @@ def _apply_one(claim: expiries.Claim, now: datetime, result: SweepResult) -> Non
     number = case.reference
     try:
         take_action(case, claim.on_expiry, None, {"now": now}, actor=Actor.system())
-        jobs.commit()
+        db.session.commit()
         result.applied.append((number, claim.on_expiry))
     except (ActionRefused, StaleDataError) as exc:
         db.session.rollback()
@@ -208,10 +195,11 @@ def remind(now: datetime, result: SweepResult | None = None) -> SweepResult:
         for _, case_id, key in sorted(claimed):
             result.reminded.append((numbers.get(case_id) or f"DRAFT-{case_id}", key))
         jobs.defer(send_reminders, deadline_ids=sorted(i for i, _, _ in claimed))
-    jobs.commit()
+    db.session.commit()
     return result
 
 
+@jobs.job()
 def send_reminders(deadline_ids: list[int]) -> None:
     """The job `remind` defers. Idempotent: each message has a dedupe key (deadline and
     recipient), so a retry writes only what is missing and sends what is still unsent."""
@@ -300,6 +288,7 @@ def recompute_open_deadlines(country: str, *, actor: Actor, reason: str) -> list
     return moved
 
 
+@jobs.job()
 def sweep_job() -> None:
     """The periodic job (`flask jobs scheduler`): apply what expired, remind what is near."""
     result = sweep()

@@ -50,6 +50,7 @@ from app.models import (
 from app.models.audit import event_hash
 from app.models.case import DeadlineFacts
 from app.models.types import UTCDateTime, utcnow
+from app.services import jobs
 from workflows import calendar
 from workflows.engine import ActionRefused, Actor, perform, procedure_for
 
@@ -303,8 +304,6 @@ def run_batch(now: datetime, calendars: Calendars, *, limit: int = BATCH_SIZE,
     notices = [[r.id, e["seq"]] for r in records for e in r.events
                if e["stage_from"] != e["stage_to"]]
     if notices:
-        from app.services import jobs
-
         jobs.defer(send_notices, events=notices)
     return outcome
 
@@ -515,6 +514,7 @@ def _copy(table, rows: list[dict[str, Any]]) -> None:
 
 
 # ---------------------------------------------------------------------------- the notices
+@jobs.job()
 def send_notices(events: list[list[int]]) -> None:
     """The job a batch defers: each participant of each case the sweep moved gets the
     "case_update" message take_action would have sent. Idempotent: every message has a
@@ -523,7 +523,7 @@ def send_notices(events: list[list[int]]) -> None:
     from sqlalchemy.orm import selectinload
 
     from app.models import Participant
-    from app.services import jobs, notify
+    from app.services import notify
     from workflows.engine import Transition
 
     rows = []

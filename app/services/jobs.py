@@ -1,205 +1,201 @@
-"""Side effects run after the commit that caused them, by id, so a rollback sends nothing.
+"""Background jobs: rows written in the transaction of the change that causes them.
 
-`defer(func, **ids)` queues a job on the current transaction; `commit()` commits and then hands
-the queued jobs to the runner chosen by `SULH_JOBS`:
+`defer(func, **ids)` adds a `Job` row to the current transaction. It commits with the change
+or not at all, so a rollback sends nothing and a Redis outage loses nothing; the session's
+commit wakes the relay (app/services/relay.py), which hands committed rows to the runner chosen
+by `SULH_JOBS` — this process's background thread (`inprocess`, the embedded default) or the
+Redis workers (`rq`, production). No caller has to remember anything but `db.session.commit()`.
 
-- `inprocess` (the embedded default): each job runs right after the commit, in this process,
-  without Redis;
-- `rq` (production): each job is enqueued on Redis and run by `flask jobs worker`, inside an app
-  context of its own.
-
-Both runners share one policy: a job is a plain function taking ids only, it must be idempotent
-(it may run again after a partial failure), it is retried `len(JOBS_RETRY_INTERVALS)` times
-waiting those seconds between attempts, and when its last attempt fails a `JobFailure` row
-records its error for the case managers (/manage/jobs), who can retry it.
+A job function is registered with `@job`, takes ids only and must be idempotent: a run may be
+repeated after a crash or a lost lease. `run(job_id)` is one attempt, claimed first so that
+one job never runs twice at once. A failed attempt is retried after the waits its policy names
+(`JOBS_RETRY_INTERVALS`, or `MAIL_RETRY_INTERVALS` for email: backing off to a day); when they
+are used up the row stays `failed` for the case managers (/manage/jobs), who are told by email.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.models import Job, User
+from app.models.types import utcnow
 
 log = logging.getLogger(__name__)
-_KEY = "sulh_pending_jobs"
-SWEEP_JOB = "app.services.deadlines.sweep_job"
-_worker_app: Flask | None = None
+F = TypeVar("F", bound=Callable[..., Any])
+_WAKE = "sulh_jobs_written"  # session.info flag: this transaction wrote job rows
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    func: Callable[..., Any]
+    retry: str  # the config key naming the waits (seconds) between attempts
+    alert: bool  # tell the case managers when it fails for good
+
+
+_REGISTRY: dict[str, JobSpec] = {}
 
 
 def job_name(func: Callable[..., Any]) -> str:
     return f"{func.__module__}.{func.__qualname__}"
 
 
-def defer(func: Callable[..., Any], **kwargs: Any) -> None:
-    db.session.info.setdefault(_KEY, []).append((job_name(func), kwargs))
+def job(*, retry: str = "JOBS_RETRY_INTERVALS", alert: bool = True) -> Callable[[F], F]:
+    """Register a function as a job. Only registered functions can be deferred or run, so a
+    row naming anything else (a typo, a tampered row) runs nothing."""
+
+    def register(func: F) -> F:
+        _REGISTRY[job_name(func)] = JobSpec(func=func, retry=retry, alert=alert)
+        return func
+
+    return register
 
 
-def commit() -> None:
-    """Commit the unit of work, then run (or enqueue) what it deferred."""
+def spec_of(name: str) -> JobSpec | None:
+    """The registered job of that name, importing its module first (a worker process may not
+    have imported it yet)."""
+    if name not in _REGISTRY and name.startswith("app."):
+        module = name.rpartition(".")[0]
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return None
+    return _REGISTRY.get(name)
+
+
+def defer(func: Callable[..., Any], **kwargs: Any) -> Job:
+    """Run `func(**kwargs)` once the current transaction commits."""
+    name = job_name(func)
+    if name not in _REGISTRY:
+        raise ValueError(f"{name} is not a registered job (decorate it with @job)")
+    row = Job(name=name, kwargs=kwargs, status="pending", run_after=utcnow())
+    db.session.add(row)
+    db.session.info[_WAKE] = True
+    return row
+
+
+def intervals(spec: JobSpec | None) -> list[int]:
+    """The waits between attempts: as many retries as waits."""
+    key = spec.retry if spec else "JOBS_RETRY_INTERVALS"
+    return [int(s) for s in current_app.config[key]]
+
+
+# --------------------------------------------------------------------------- one attempt
+def run(job_id: int) -> str:
+    """One attempt of a job: claim it, run it, record the outcome. Returns what happened
+    ("done", "retry", "failed", or "skipped" when it was not this runner's to run)."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Job).where(Job.id == job_id, Job.status.in_(("pending", "queued")))
+        .values(status="running", attempts=Job.attempts + 1,
+                lease_until=now + timedelta(seconds=running_lease()))
+        .returning(Job.name, Job.kwargs, Job.attempts)).first()
     db.session.commit()
-    run_pending()
-
-
-def run_pending() -> None:
-    pending = db.session.info.pop(_KEY, [])
-    for name, kwargs in pending:
-        submit(name, kwargs)
-
-
-def submit(name: str, kwargs: dict[str, Any], *, failure_id: int | None = None) -> None:
-    """Hand one job to the configured runner."""
-    if current_app.config["JOBS_MODE"] == "rq":
-        enqueue(name, kwargs, failure_id=failure_id)
-    else:
-        run_inprocess(name, kwargs, failure_id=failure_id)
-
-
-def intervals() -> list[int]:
-    return [int(s) for s in current_app.config["JOBS_RETRY_INTERVALS"]]
-
-
-# ------------------------------------------------------------------------ one attempt, both runners
-def _attempt(name: str, kwargs: dict[str, Any], *, attempt: int, final: bool,
-             failure_id: int | None) -> None:
+    if claimed is None:
+        return "skipped"  # done, failed, or running elsewhere
+    name, kwargs, attempt = claimed
+    spec = spec_of(name)
+    if spec is None:
+        return _failed(job_id, None, attempt, LookupError(f"no registered job {name}"))
+    if attempt > len(intervals(spec)) + 1:  # its runners kept dying before they could record
+        return _failed(job_id, spec, attempt, RuntimeError("the job's runner was lost"))
     try:
-        _resolve(name)(**kwargs)
-        if failure_id is not None:
-            _mark_resolved(failure_id)
-        commit()
+        spec.func(**kwargs)
+        db.session.execute(update(Job).where(Job.id == job_id).values(
+            status="done", finished_at=utcnow(), lease_until=None, last_error=None))
+        db.session.commit()
     except Exception as exc:
         db.session.rollback()
-        log.warning("job %s(%s) failed on attempt %s: %s", name, kwargs, attempt, exc)
-        if final:
-            record_failure(name, kwargs, exc, attempts=attempt, failure_id=failure_id)
-        raise
+        return _failed(job_id, spec, attempt, exc)
+    return "done"
 
 
-def _resolve(name: str) -> Callable[..., Any]:
-    module, _, attr = name.rpartition(".")
-    if not module.startswith("app."):
-        raise ValueError(f"not a Sulh job: {name}")
-    func = getattr(importlib.import_module(module), attr)
-    return func
+def running_lease() -> int:
+    """Seconds a running job may take before its runner is presumed lost."""
+    return int(current_app.config["JOBS_TIMEOUT"]) + 60
 
 
-def record_failure(name: str, kwargs: dict[str, Any], exc: BaseException, *, attempts: int,
-                   failure_id: int | None = None) -> None:
-    """Keep the error where case managers see it; one open row per job and ids."""
-    from app.models import JobFailure
-    from app.models.types import utcnow
-
-    log.error("job %s(%s) failed after %s attempts: %s", name, kwargs, attempts, exc)
-    row = db.session.get(JobFailure, failure_id) if failure_id else None
-    if row is None:
-        row = next((f for f in db.session.scalars(select(JobFailure).where(
-            JobFailure.job == name, JobFailure.status != "resolved")) if f.kwargs == kwargs),
-            None)
-    if row is None:
-        row = JobFailure(job=name, kwargs=kwargs, attempts=0)
-        db.session.add(row)
-    row.status = "failed"
-    row.error = f"{type(exc).__name__}: {exc}"[:4000]
-    row.attempts = (row.attempts or 0) + attempts
-    row.failed_at = utcnow()
+def _failed(job_id: int, spec: JobSpec | None, attempt: int, exc: BaseException) -> str:
+    waits = intervals(spec)
+    row = db.session.get(Job, job_id)
+    assert row is not None
+    row.last_error = f"{type(exc).__name__}: {exc}"[:4000]
+    row.lease_until = None
+    if spec is not None and attempt <= len(waits):
+        row.status = "pending"
+        row.run_after = utcnow() + timedelta(seconds=waits[attempt - 1])
+        log.warning("job %s(%s) failed on attempt %s, retried in %s s: %s", row.name,
+                    row.kwargs, attempt, waits[attempt - 1], row.last_error)
+        outcome = "retry"
+    else:
+        row.status = "failed"
+        row.finished_at = utcnow()
+        log.error("job %s(%s) failed after %s attempts: %s", row.name, row.kwargs, attempt,
+                  row.last_error)
+        if spec is None or spec.alert:
+            _tell_the_centre(row)
+        outcome = "failed"
     db.session.commit()
+    return outcome
 
 
-def _mark_resolved(failure_id: int) -> None:
-    from app.models import JobFailure
-    from app.models.types import utcnow
+def _tell_the_centre(row: Job) -> None:
+    """Email every case manager that a job gave up (the console shows it as well). The
+    alert's own delivery never raises another alert."""
+    from app.services import notify
 
-    row = db.session.get(JobFailure, failure_id)
-    if row is not None:
-        row.status = "resolved"
-        row.resolved_at = utcnow()
-
-
-def retry_failure(failure_id: int) -> None:
-    """A case manager's retry: run the job again with a fresh set of attempts."""
-    from app.models import JobFailure
-
-    row = db.session.get(JobFailure, failure_id)
-    if row is None or row.status == "resolved":
-        return
-    row.status = "retrying"
-    db.session.commit()
-    submit(row.job, dict(row.kwargs), failure_id=row.id)
+    for user in db.session.scalars(select(User).where(User.is_case_manager.is_(True))):
+        message = notify.render(user.email, "job_failed", locale=user.locale, job=row,
+                                user=user)
+        message.dedupe_key = f"job-failed:{row.id}:{row.attempts}:{user.id}"
+        db.session.add(message)
+        db.session.flush()
+        defer(notify.deliver_alert, email_id=message.id)
 
 
-# ------------------------------------------------------------------------------- in-process
-def run_inprocess(name: str, kwargs: dict[str, Any], *, failure_id: int | None = None) -> bool:
-    """Run a job now, retrying with the configured waits. A failure never propagates: the
-    change that deferred the job is committed already."""
-    waits = intervals()
-    for attempt in range(1, len(waits) + 2):
-        final = attempt > len(waits)
-        try:
-            _attempt(name, kwargs, attempt=attempt, final=final, failure_id=failure_id)
-        except Exception:
-            if final:
-                return False
-            time.sleep(waits[attempt - 1])
-        else:
-            return True
-    return False  # pragma: no cover
+def retry(job_id: int) -> bool:
+    """A case manager's retry of a failed job: a fresh set of attempts, once committed."""
+    row = db.session.get(Job, job_id)
+    if row is None or row.status != "failed":
+        return False
+    row.status, row.attempts, row.run_after, row.finished_at = "pending", 0, utcnow(), None
+    db.session.info[_WAKE] = True
+    return True
 
 
-# ---------------------------------------------------------------------------------------- RQ
-def redis_connection(app: Flask | None = None):
-    from redis import Redis
-
-    app = app or current_app
-    connection = app.extensions.get("sulh_redis")
-    if connection is None:
-        connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2,
-                                    socket_timeout=10)
-        app.extensions["sulh_redis"] = connection
-    return connection
+# ------------------------------------------------------------------------------ RQ entries
+def execute(job_id: int) -> None:
+    """What an RQ worker runs for a job row."""
+    with _worker_app().app_context():
+        run(job_id)
 
 
-def queue(app: Flask | None = None):
-    from rq import Queue
-
-    app = app or current_app
-    return Queue(app.config["JOBS_QUEUE"], connection=redis_connection(app))
-
-
-def enqueue(name: str, kwargs: dict[str, Any], *, failure_id: int | None = None):
-    from rq import Retry
-
-    waits = intervals()
-    return queue().enqueue(
-        execute, name, kwargs, failure_id,
-        retry=Retry(max=len(waits), interval=waits) if waits else None,
-        job_timeout=current_app.config["JOBS_TIMEOUT"],
-        description=f"{name}({kwargs})",
-    )
+def execute_periodic(name: str) -> None:
+    """What an RQ worker runs for RQ's cron scheduler (the deadline sweep): a registered job
+    called directly. It needs no row: the scheduler asks again next period."""
+    with _worker_app().app_context():
+        spec = spec_of(name)
+        if spec is None:
+            raise LookupError(f"no registered job {name}")
+        spec.func()
 
 
-def execute(name: str, kwargs: dict[str, Any], failure_id: int | None = None) -> None:
-    """The function the RQ worker runs: one attempt, in an app context of its own."""
-    from rq import get_current_job
-
-    job = get_current_job()
-    final = job is None or not job.retries_left
-    attempt = 1
-    app = current_app._get_current_object() if has_app_context() else _app()
-    with app.app_context():
-        if job is not None and job.retry_intervals is not None:
-            attempt = len(intervals()) - (job.retries_left or 0) + 1
-        _attempt(name, kwargs, attempt=attempt, final=final, failure_id=failure_id)
+_worker_app: Flask | None = None
 
 
-def _app() -> Flask:
+def _worker_app() -> Flask:
     global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
     if _worker_app is None:
         from app import create_app
 
@@ -207,44 +203,20 @@ def _app() -> Flask:
     return _worker_app
 
 
-def run_worker(app: Flask, *, burst: bool = False) -> bool:
-    """`flask jobs worker`: a forking RQ worker with its scheduler (for retry waits)."""
-    from rq import Worker
-
+def use_app(app: Flask) -> None:
+    """The app a worker process runs jobs in (`flask jobs worker` sets its own)."""
     global _worker_app
     _worker_app = app
-    from app.services import pdf
-
-    pdf.preload()  # import WeasyPrint (~0.6 s) once here, not in every forked work horse
-    db.engine.dispose()  # each work horse forks: it must open its own connections
-    worker = Worker([queue(app)], connection=redis_connection(app))
-    return worker.work(burst=burst, with_scheduler=True)
 
 
-def cron_scheduler(app: Flask, *, every: int = 60):
-    """RQ's cron scheduler with the periodic jobs: the deadline sweep (expiries, then
-    reminders) every `every` seconds."""
-    from rq.cron import CronScheduler
+@event.listens_for(Session, "after_commit")
+def _wake_relay(session: Session) -> None:
+    if session.info.pop(_WAKE, False) and has_app_context():
+        from app.services import relay
 
-    scheduler = CronScheduler(connection=redis_connection(app))
-    # ttl: a sweep still queued after a few periods is dropped (a newer one is behind it).
-    scheduler.register(execute, app.config["JOBS_QUEUE"], args=(SWEEP_JOB, {}),
-                       interval=every, job_timeout=app.config["JOBS_TIMEOUT"], ttl=every * 5)
-    return scheduler
-
-
-def run_scheduler(app: Flask, *, every: int = 60) -> None:
-    """`flask jobs scheduler`: enqueue the periodic jobs — with RQ's own cron scheduler when
-    jobs go through Redis, else a plain loop running them in-process."""
-    if app.config["JOBS_MODE"] == "rq":
-        cron_scheduler(app, every=every).start()
-        return
-    while True:  # pragma: no cover - a daemon loop
-        run_inprocess(SWEEP_JOB, {})
-        db.session.remove()
-        time.sleep(every)
+        relay.wake(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_on_rollback(session: Session, previous_transaction: Any) -> None:
-    session.info.pop(_KEY, None)
+    session.info.pop(_WAKE, None)

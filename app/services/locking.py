@@ -10,7 +10,7 @@ anything is done. Both end as HTTP 409 "this case changed while you were working
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
@@ -64,3 +64,20 @@ def _only_reads_since(case: Case, seen: int, bumps: int) -> bool:
     actions = db.session.scalars(select(AuditEvent.action).where(
         AuditEvent.case_id == case.id, AuditEvent.seq > seen)).all()
     return len(actions) == bumps and all(action in READS for action in actions)
+
+
+def lock_case(case: Case) -> None:
+    """Hold the case row until this transaction ends, and read it as it is now.
+
+    What is numbered per case from what is already there (exhibit C-4 after C-3) must be
+    numbered by one transaction at a time, or two uploads at once both take C-4. PostgreSQL:
+    ``SELECT ... FOR UPDATE``. SQLite has one writer at a time, so taking its write lock — a
+    write to the row — is the same. The case is reloaded afterwards, so its version is the
+    one its next change must meet (a concurrent upload is not a conflict, only a wait)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = select(Case).where(Case.id == case.id).with_for_update()
+    else:
+        table = Case.__table__
+        db.session.execute(update(table).where(table.c.id == case.id).values(id=table.c.id))
+        query = select(Case).where(Case.id == case.id)
+    db.session.execute(query.execution_options(populate_existing=True)).scalar_one()

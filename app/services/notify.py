@@ -60,13 +60,24 @@ def case_audience(case: Case, visibility: str = "participants",
             if (exclude is None or u.id != exclude.id) and can_see(visibility, case_roles(case, u))]
 
 
+@jobs.job(retry="MAIL_RETRY_INTERVALS")
 def deliver_many(email_ids: list[int]) -> None:
     """One job for the messages a batch wrote (the sweep's notices, reminders)."""
     for email_id in email_ids:
         deliver(email_id)
 
 
+@jobs.job(retry="MAIL_RETRY_INTERVALS", alert=False)
+def deliver_alert(email_id: int) -> None:
+    """A message telling the Centre that a job failed: if it cannot be delivered either, it
+    raises no further alert (the console still shows both failures)."""
+    deliver(email_id)
+
+
+@jobs.job(retry="MAIL_RETRY_INTERVALS")
 def deliver(email_id: int) -> None:
+    """Send one message over SMTP. Retried until the mail server takes it, backing off to a
+    day between attempts (MAIL_RETRY_INTERVALS)."""
     message = db.session.get(OutboxEmail, email_id)
     if message is None or message.sent_at is not None:
         return  # idempotent: already sent, or rolled back

@@ -13,11 +13,13 @@ Keys are generated here, never taken from user input, and every key is checked.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
 import re
 import secrets
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,6 +53,13 @@ class StorageError(Exception):
     pass
 
 
+class StorageFull(StorageError):
+    """The store has no space left: the upload is refused whole (HTTP 507), nothing kept."""
+
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
 class Storage(Protocol):
     def save(self, stream: BinaryIO, *, prefix: str, suffix: str = "") -> StoredObject: ...
     def save_bytes(self, data: bytes, *, prefix: str, suffix: str = "") -> StoredObject: ...
@@ -61,6 +70,7 @@ class Storage(Protocol):
     def list(self) -> Iterator[ListedObject]: ...
     def sha256(self, key: str) -> str: ...
     def check(self) -> None: ...
+    def free_bytes(self) -> int | None: ...
 
 
 def check_key(key: str) -> str:
@@ -120,10 +130,10 @@ class LocalStorage(_Base):
     def save(self, stream: BinaryIO, *, prefix: str, suffix: str = "") -> StoredObject:
         key = new_key(prefix, suffix)
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.partial")
         reader = _Hashing(stream)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             with open(tmp, "xb") as out:
                 while chunk := reader.read(CHUNK):
                     out.write(chunk)
@@ -131,8 +141,10 @@ class LocalStorage(_Base):
                 os.fsync(out.fileno())
             os.replace(tmp, path)
             _fsync_dir(path.parent)
-        except BaseException:
+        except BaseException as failure:
             tmp.unlink(missing_ok=True)
+            if isinstance(failure, OSError) and failure.errno in _FULL_ERRNOS:
+                raise StorageFull(f"no space left in {self.root}") from failure
             raise
         return StoredObject(key=key, size=reader.size, sha256=reader.digest.hexdigest())
 
@@ -169,6 +181,9 @@ class LocalStorage(_Base):
     def check(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         super().check()
+
+    def free_bytes(self) -> int | None:
+        return shutil.disk_usage(self.root).free
 
 
 class S3Storage(_Base):
@@ -240,6 +255,9 @@ class S3Storage(_Base):
                 yield ListedObject(key=f"{item['Key'][len(start):]}{UPLOAD_MARK}"
                                    f"{item['UploadId']}", size=0,
                                    modified=item["Initiated"].timestamp(), partial=True)
+
+    def free_bytes(self) -> int | None:
+        return None  # the object store has no disk of ours to fill
 
     def abort_upload(self, listed_key: str) -> None:
         key, upload_id = listed_key.split(UPLOAD_MARK, 1)

@@ -30,6 +30,17 @@ def test_demo_seed_creates_the_documented_accounts_and_cases(app, runner):
     login(client, "claimant@demo.sulh.test", PASSWORD)
     response = client.get(f"/cases/{awarded.number}/decisions/{award.id}.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    # the case manager sees a job that gave up (a bounced notice), and retries it
+    manager = app.test_client()
+    login(manager, "manager@demo.sulh.test", PASSWORD)
+    page = manager.get("/manage/jobs").get_data(as_text=True)
+    assert "mailbox unavailable" in page and "/retry" in page
+    from app.models import Job
+
+    failed = db.session.scalar(db.select(Job).where(Job.status == "failed"))
+    assert manager.post(f"/manage/jobs/{failed.id}/retry").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Job, failed.id).status == "done"  # no MAIL_SERVER here: logged
     # seeding again with --if-empty changes nothing
     again = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert "not seeded" in again.output

@@ -50,7 +50,6 @@ def mediation_case(people) -> str:
     own tests; the matrix below builds this state once per role, so it must be cheap)."""
     from app import demo
     from app.auth.service import join_case
-    from app.services import jobs
 
     users = {key: people.user(key) for key in ("claimant", "respondent", "manager",
                                                "mediator")}
@@ -58,7 +57,7 @@ def mediation_case(people) -> str:
     demo._act(draft, "submit", users["claimant"])
     demo._act(draft, "accept_filing", users["manager"])
     join_case(draft, users["respondent"], "respondent")
-    jobs.commit()
+    db.session.commit()
     demo._act(draft, "respond", users["respondent"], position="contest", statement="No.")
     demo._act(draft, "appoint_mediator", users["manager"], neutral_id=users["mediator"].id)
     return draft.number
@@ -288,6 +287,10 @@ def test_bundle_has_manifest_hashes_and_the_exhibit_index_pdf(app, people):
     for row in manifest:
         assert hashlib.sha256(archive.read(row["file"])).hexdigest() == row["sha256"]
     assert "uploader" in archive.read("manifest.csv").decode("utf-8-sig").splitlines()[0]
+    # This bundle carries the index as HTML and asked a job for the PDF; the next has it.
+    assert "C-1" in archive.read("exhibit-index.html").decode()
+    archive = zipfile.ZipFile(io.BytesIO(
+        respondent.get(f"/cases/{number}/documents/bundle.zip").data))
     index = PdfReader(io.BytesIO(archive.read("exhibit-index.pdf")))
     text = "".join(page.extract_text() for page in index.pages)
     assert "C-1" in text and "R-1" in text and "Invoice" in text

@@ -1,6 +1,6 @@
 """The exhibit index PDF is rendered by a job, stored, and served while the exhibit list is
-unchanged. Each test runs with the in-process runner (the job runs right after the commit of
-the request that asked for it) and with a real RQ worker (the first request only queues it)."""
+unchanged. Each test runs with the in-process runner and with a real RQ worker; with either, the
+job runs after the request that asked for it, never inside it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from app.documents import exhibit_pdf
 from app.extensions import db
 from app.models import ExhibitIndexPdf
 from tests.http.document_steps import pdf_bytes, upload
-from tests.http.test_jobs import runner_mode  # noqa: F401 - the fixture
 from tests.http.test_lifecycle import served_case
 
 
@@ -29,25 +28,24 @@ def renderings() -> list[ExhibitIndexPdf]:
     return db.session.scalars(db.select(ExhibitIndexPdf).order_by(ExhibitIndexPdf.id)).all()
 
 
-def fetch_pdf(client, number: str, runner_mode) -> bytes:  # noqa: F811
+def fetch_pdf(client, number: str, runner_mode) -> bytes:
     """What a browser does: ask, follow the refreshing page until the PDF comes."""
     response = client.get(index_url(number))
-    if runner_mode.mode == "rq":
-        assert response.status_code == 202
-        page = response.get_data(as_text=True)
-        assert '<meta http-equiv="refresh" content="3">' in page
-        assert f'href="{index_url(number)}"' in page  # a plain link too: no JavaScript
-        assert "being prepared" in page
-        assert response.headers["Retry-After"] == "3"
-        runner_mode.work()
-        response = client.get(index_url(number))
+    assert response.status_code == 202  # never rendered in the request: a job makes it
+    page = response.get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="3">' in page
+    assert f'href="{index_url(number)}"' in page  # a plain link too: no JavaScript
+    assert "being prepared" in page
+    assert response.headers["Retry-After"] == "3"
+    runner_mode.work()
+    response = client.get(index_url(number))
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert response.headers["Content-Type"] == "application/pdf"
     return response.data
 
 
 def test_index_is_prepared_by_a_job_then_served_from_storage(app, people,
-                                                             runner_mode):  # noqa: F811
+                                                             runner_mode):
     number, respondent = served_case(app, people)
     claimant = people.client("claimant")
     upload(claimant, number, [("invoice.pdf", pdf_bytes())], title="Invoice")
@@ -74,7 +72,7 @@ def test_index_is_prepared_by_a_job_then_served_from_storage(app, people,
     assert report.exit_code == 0, report.output
 
 
-def test_a_new_exhibit_makes_the_stored_index_stale(app, people, runner_mode):  # noqa: F811
+def test_a_new_exhibit_makes_the_stored_index_stale(app, people, runner_mode):
     number, respondent = served_case(app, people)
     claimant = people.client("claimant")
     upload(claimant, number, [("invoice.pdf", pdf_bytes())], title="Invoice")
@@ -87,7 +85,7 @@ def test_a_new_exhibit_makes_the_stored_index_stale(app, people, runner_mode):  
     assert [r.status for r in renderings()] == ["ready", "ready"]
 
 
-def test_outsiders_get_no_index_and_queue_nothing(app, people, runner_mode):  # noqa: F811
+def test_outsiders_get_no_index_and_queue_nothing(app, people, runner_mode):
     number, _ = served_case(app, people)
     upload(people.client("claimant"), number, [("invoice.pdf", pdf_bytes())],
            title="Invoice")
@@ -97,7 +95,7 @@ def test_outsiders_get_no_index_and_queue_nothing(app, people, runner_mode):  # 
     assert renderings() == []
 
 
-def test_a_failed_render_shows_a_page_not_an_error(app, people, runner_mode):  # noqa: F811
+def test_a_failed_render_shows_a_page_not_an_error(app, people, runner_mode):
     number, _ = served_case(app, people)
     claimant = people.client("claimant")
     upload(claimant, number, [("invoice.pdf", pdf_bytes())], title="Invoice")
@@ -120,7 +118,7 @@ def test_a_failed_render_shows_a_page_not_an_error(app, people, runner_mode):  #
     assert row.status == "failed" and "renderer down" in row.error
 
 
-def test_a_bundle_never_waits_for_the_index_pdf(app, people, runner_mode):  # noqa: F811
+def test_a_bundle_never_waits_for_the_index_pdf(app, people, runner_mode):
     """With no current PDF the bundle carries the index as HTML and asks a job for the PDF;
     the next bundle carries the stored PDF."""
     import zipfile
@@ -137,13 +135,15 @@ def test_a_bundle_never_waits_for_the_index_pdf(app, people, runner_mode):  # no
         return [n for n in archive.namelist() if n.startswith("exhibit-index")], archive
 
     names, archive = bundle_names()
-    if runner_mode.mode == "rq":  # the job is only queued: the bundle has the HTML index
-        assert names == ["exhibit-index.html"]
-        html = archive.read("exhibit-index.html").decode()
-        assert "C-1" in html and "R-1" in html and "Invoice" in html and "<style>" in html
-        assert [r.status for r in renderings()] == ["pending"]
-        runner_mode.work()
-        names, archive = bundle_names()
+    # The job runs after the request that asked for it: this bundle has the HTML index.
+    assert names == ["exhibit-index.html"]
+    html = archive.read("exhibit-index.html").decode()
+    assert "C-1" in html and "R-1" in html and "Invoice" in html and "<style>" in html
+    # In-process, the test client ran the job right after that request; RQ only queued it.
+    assert [r.status for r in renderings()] == (["pending"] if runner_mode.mode == "rq"
+                                                else ["ready"])
+    runner_mode.work()
+    names, archive = bundle_names()
     assert names == ["exhibit-index.pdf"]
     assert "Invoice" in text_of(archive.read("exhibit-index.pdf"))
     assert [r.status for r in renderings()] == ["ready"]

@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import io
 import time
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.documents import service
 from app.extensions import db
 from app.models import Document
-from app.services import jobs, storage
+from app.services import storage
 from app.services.storage import StorageError, check_store, get_storage
 from tests.http.document_steps import documents, pdf_bytes, upload
 from tests.http.test_lifecycle import served_case
@@ -114,24 +117,59 @@ def test_failure_after_the_bytes_are_in_place_before_the_commit(app, people, bac
     assert runner.invoke(args=["storage", "check"]).exit_code == 0
 
 
+@contextmanager
+def commits_fail(when: str, exc: BaseException):
+    """Every commit fails: before it reaches the database ("before_commit": nothing is
+    recorded), or after it went through ("after_commit": the answer was lost)."""
+    def fail(*args):
+        raise exc
+
+    event.listen(Session, when, fail)
+    try:
+        yield
+    finally:
+        event.remove(Session, when, fail)
+
+
 def test_failure_in_the_commit_itself(app, people, backend, monkeypatch, runner):
     number, _respondent = served_case(app, people)
-    real_commit = jobs.commit
-    monkeypatch.setattr(jobs, "commit", lambda: (_ for _ in ()).throw(Boom("db gone")))
-    with pytest.raises(Boom):
+    with commits_fail("before_commit", Boom("db gone")), pytest.raises(Boom):
         upload(people.client("claimant"), number, expect=None)
-    monkeypatch.setattr(jobs, "commit", real_commit)
     assert documents() == [] and keys() == set()
     # And when the process dies in the commit (nothing discarded), the check finds it.
-    monkeypatch.setattr(jobs, "commit", lambda: (_ for _ in ()).throw(Boom("killed")))
     monkeypatch.setattr(service, "discard", lambda keys: None)
-    with pytest.raises(Boom):
+    with commits_fail("before_commit", Boom("killed")), pytest.raises(Boom):
         upload(people.client("claimant"), number, expect=None)
-    monkeypatch.setattr(jobs, "commit", real_commit)
+    monkeypatch.undo()
     assert documents() == [] and len(keys()) == 1
     assert runner.invoke(args=["storage", "check", "--grace", "0"]).exit_code == 1
     assert runner.invoke(args=["storage", "check", "--grace", "0", "--repair"]).exit_code == 0
     assert keys() == set()
+
+
+def test_bytes_of_a_commit_that_went_through_are_kept_even_if_its_answer_was_lost(
+        app, people, backend, runner, monkeypatch):
+    """Only a commit that failed deletes the bytes: one whose answer was lost (the
+    connection dropped after the database committed) recorded them."""
+    number, _respondent = served_case(app, people)
+    dialect = db.engine.dialect
+    real_commit = dialect.do_commit
+
+    lost = []
+
+    def commit_then_lose_the_answer(dbapi_connection):
+        real_commit(dbapi_connection)
+        if not lost:  # the upload's commit; the ones after it go through
+            lost.append(True)
+            raise dialect.loaded_dbapi.OperationalError("connection lost after COMMIT")
+
+    monkeypatch.setattr(dialect, "do_commit", commit_then_lose_the_answer)
+    response = upload(people.client("claimant"), number, expect=503)
+    monkeypatch.undo()
+    assert "may not have been saved" in response.get_data(as_text=True)
+    [document] = documents()
+    assert keys() == {document.storage_key}
+    assert runner.invoke(args=["storage", "check", "--grace", "0"]).exit_code == 0
 
 
 def test_repair_leaves_recent_bytes_alone(app, people, backend, runner):
