@@ -30,6 +30,9 @@ def test_demo_seed_creates_the_documented_accounts_and_cases(app, runner):
     login(client, "claimant@demo.sulh.test", PASSWORD)
     response = client.get(f"/cases/{awarded.number}/decisions/{award.id}.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    # everything the demo did through the app is on an audit trail that verifies
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0 and "audit trail intact" in verify.output, verify.output
     # seeding again with --if-empty changes nothing
     again = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert "not seeded" in again.output
