@@ -11,8 +11,10 @@ The new hash covers every column but `id` (a surrogate nothing links by) and `ha
 Upgrade rehashes each case's chain with the new formula — but only a chain that verifies under
 the old one (numbered 1, 2, … without a gap, each `prev_hash` the hash before it, each hash
 recomputed). A chain already broken is left exactly as it is, so that `flask audit verify`
-still reports it: rehashing it would launder whatever was done to it. `cases.chain_head` is
-then the hash of the case's event numbered `event_count` (as stored, for a broken chain).
+still reports it: rehashing it would launder whatever was done to it. (An `actor_roles` edited
+before this upgrade cannot be told apart, since the old hash never covered it.)
+`cases.chain_head` is then the hash of the case's event numbered `event_count` (as stored, for
+a broken chain).
 Last, the triggers: PostgreSQL refuses UPDATE, DELETE and TRUNCATE of `audit_events`, SQLite
 UPDATE and DELETE (the models create the same ones for `db.create_all()`, app/models/audit.py).
 
