@@ -103,10 +103,6 @@ def fake_hash(*parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=32).hexdigest()
 
 
-def aware(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC)
-
-
 class Writer:
     """Rows for one table at a time, to COPY (PostgreSQL) or executemany (SQLite)."""
 
@@ -311,29 +307,33 @@ class Seeder:
     def events(self) -> Iterator[tuple]:
         """Each case's trail, chained as Case.record_event chains it: the draft, its
         documents (filed with the complaint), then the path to the case's stage."""
-        from app.models.audit import HASHED_COLUMNS, event_hash
+        from app.models.audit import event_hash
 
         eid = 0
         for i in range(self.first, self.first + self.n):
             last = self.activity(i)
-            path = [("create_draft", "draft", "draft"), *PATHS[self.stage(i)]]
-            steps = [(action, s_from, s_to, {}, moment(max(0, last - 86400 * 9 * back)))
-                     for back, (action, s_from, s_to) in zip(
-                         range(len(path) - 1, -1, -1), path, strict=True)]
-            uploads = [("upload_document", "draft", "draft", self.upload_detail(i, k),
-                        steps[0][4]) for k in range(self.docs)]
+            path = PATHS[self.stage(i)]
+            drafted = moment(max(0, last - 86400 * 9 * len(path)))
+            trail = [("create_draft", "draft", "draft", {}, "{}", drafted)]
+            for k in range(self.docs):
+                detail = self.upload_detail(i, k)
+                trail.append(("upload_document", "draft", "draft", detail, json.dumps(detail),
+                              drafted))
+            trail += [(action, s_from, s_to, {}, "{}",
+                       moment(max(0, last - 86400 * 9 * (len(path) - step))))
+                      for step, (action, s_from, s_to) in enumerate(path, start=1)]
             prev = ""
-            for seq, (action, s_from, s_to, detail, at) in enumerate(
-                    [steps[0], *uploads, *steps[1:]], start=1):
+            for seq, (action, s_from, s_to, detail, as_json, at) in enumerate(trail, start=1):
                 eid += 1
                 system = action in ("deem_withdrawn", "conclude_settlement")
-                actor = ((None, "Sulh", "") if system
-                         else (self.claimant_user(i), f"User {i}", "claimant"))
-                row = (i, seq, prev, aware(at), *actor, action, s_from, s_to, detail,
-                       "participants")
-                h = event_hash(dict(zip(HASHED_COLUMNS, row, strict=True)))
-                yield (self.first * 12 + eid, i, seq, at, *actor, action, s_from, s_to,
-                       json.dumps(detail), "participants", prev, h)
+                actor_id = None if system else self.claimant_user(i)
+                name, roles = ("Sulh", "") if system else (f"User {i}", "claimant")
+                h = event_hash({"case_id": i, "seq": seq, "prev_hash": prev, "at": at,
+                                "actor_id": actor_id, "actor_name": name, "actor_roles": roles,
+                                "action": action, "stage_from": s_from, "stage_to": s_to,
+                                "detail": detail, "visibility": "participants"})
+                yield (self.first * 12 + eid, i, seq, at, actor_id, name, roles, action, s_from,
+                       s_to, as_json, "participants", prev, h)
                 prev = h
             self.heads[32 * (i - self.first):32 * (i - self.first + 1)] = bytes.fromhex(prev)
 
@@ -348,14 +348,16 @@ class Seeder:
 
     def document(self, i: int, k: int) -> tuple:
         """Document k of case i, uploaded by the claimant with the complaint."""
-        doc_id = i * self.docs + k
+        doc_id, size, sha256 = self.document_facts(i, k)
         media, ext = MEDIA[(i + k) % 3]
         kind = DOC_KINDS[(i + k) % 6]
-        at = self.drafted(i)
         return (doc_id, i, self.claimant_user(i), "claimant", f"Exhibit C-{k + 1}", kind,
-                f"exhibit-{k + 1}.{ext}", media, 20_000 + (doc_id * 7919) % 5_000_000,
-                fake_hash("doc", doc_id), f"seed/{i}/{doc_id}.{ext}", "participants", at,
-                None, 1, "C", k + 1)
+                f"exhibit-{k + 1}.{ext}", media, size, sha256, f"seed/{i}/{doc_id}.{ext}",
+                "participants", self.drafted(i), None, 1, "C", k + 1)
+
+    def document_facts(self, i: int, k: int) -> tuple[int, int, str]:
+        doc_id = i * self.docs + k
+        return doc_id, 20_000 + (doc_id * 7919) % 5_000_000, fake_hash("doc", doc_id)
 
     def drafted(self, i: int) -> datetime:
         """When case i's draft was started (its first event)."""
@@ -363,9 +365,9 @@ class Seeder:
 
     def upload_detail(self, i: int, k: int) -> dict:
         """The detail of document k's upload event, as app/documents/service.py records it."""
-        doc = self.document(i, k)
-        return {"document": doc[0], "title": doc[4], "version": 1, "exhibit": f"C-{k + 1}",
-                "sha256": doc[9], "size": doc[8]}
+        doc_id, size, sha256 = self.document_facts(i, k)
+        return {"document": doc_id, "title": f"Exhibit C-{k + 1}", "version": 1,
+                "exhibit": f"C-{k + 1}", "sha256": sha256, "size": size}
 
     def documents(self) -> Iterator[tuple]:
         for i in range(self.first, self.first + self.n):

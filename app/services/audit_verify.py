@@ -28,18 +28,50 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, select
 
 from app.extensions import db
 from app.models import AuditEvent, Case, Document
-from app.models.audit import event_hash
+from app.models.audit import HASHED_COLUMNS, hash_of
 
 UPLOADS = frozenset({"upload_document", "replace_document"})
 BATCH_CASES = 1000
 
 CASES, EVENTS, DOCUMENTS = Case.__table__, AuditEvent.__table__, Document.__table__
+
+
+class Event(NamedTuple):
+    """An event as verify reads it: the hashed columns in HASHED_COLUMNS order, then the
+    stored hash (plain tuples: a million cases' events are read, so attribute access counts)."""
+
+    case_id: int
+    seq: int
+    prev_hash: str
+    at: datetime
+    actor_id: int | None
+    actor_name: str
+    actor_roles: str
+    action: str
+    stage_from: str
+    stage_to: str
+    detail: Any
+    visibility: str
+    hash: str
+
+
+class DocumentRow(NamedTuple):
+    id: int
+    case_id: int
+    sha256: str
+    size: int
+    scope: str
+
+
+HASHED = len(HASHED_COLUMNS)
+assert Event._fields[:HASHED] == HASHED_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -105,7 +137,7 @@ def check_chain(events: Sequence[Any]) -> list[str]:
             problems.append(f"event {e.seq} is out of order")
         elif e.prev_hash != prev:
             problems.append(f"event {e.seq} does not link to event {e.seq - 1} (prev_hash)")
-        if event_hash(e._mapping) != e.hash:
+        if hash_of(e[:HASHED]) != e.hash:
             problems.append(f"event {e.seq} ({e.action}) was altered: its hash does not match "
                             "its fields")
         expected, prev = e.seq + 1, e.hash
@@ -178,22 +210,25 @@ def _after(query: Select, column: Any, after: int | None, upto: int | None) -> S
     return query
 
 
-def _events(after: int | None, upto: int | None) -> dict[int, list[Any]]:
+def _events(after: int | None, upto: int | None) -> dict[int, list[Event]]:
     """The events of the case ids in (after, upto], by case, in seq order (the unique
     (case_id, seq) index gives that order)."""
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for row in db.session.execute(_after(select(EVENTS), EVENTS.c.case_id, after, upto)
-                                  .order_by(EVENTS.c.case_id, EVENTS.c.seq)):
-        grouped[row.case_id].append(row)
+    grouped: dict[int, list[Event]] = defaultdict(list)
+    query = select(*(EVENTS.c[name] for name in Event._fields))
+    for row in db.session.execute(_after(query, EVENTS.c.case_id, after, upto)
+                                  .order_by(EVENTS.c.case_id, EVENTS.c.seq)).all():
+        event = Event._make(row)
+        grouped[event.case_id].append(event)
     return grouped
 
 
-def _documents(after: int | None, upto: int | None) -> dict[int, list[Any]]:
-    d = DOCUMENTS.c
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for row in db.session.execute(_after(select(d.id, d.case_id, d.sha256, d.size, d.scope),
-                                         d.case_id, after, upto).order_by(d.case_id, d.id)):
-        grouped[row.case_id].append(row)
+def _documents(after: int | None, upto: int | None) -> dict[int, list[DocumentRow]]:
+    grouped: dict[int, list[DocumentRow]] = defaultdict(list)
+    query = select(*(DOCUMENTS.c[name] for name in DocumentRow._fields))
+    for row in db.session.execute(_after(query, DOCUMENTS.c.case_id, after, upto)
+                                  .order_by(DOCUMENTS.c.case_id, DOCUMENTS.c.id)).all():
+        document = DocumentRow._make(row)
+        grouped[document.case_id].append(document)
     return grouped
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import AuditEvent, AuditTrailViolation, Case
@@ -223,6 +224,7 @@ def test_the_apps_own_bulk_statements_cannot_touch_the_trail(app, people):
     for statement in (update(AuditEvent).values(action="forged"),
                       update(AuditEvent).where(AuditEvent.seq == 1).values(detail={}),
                       delete(AuditEvent).where(AuditEvent.seq > 1),
+                      update(aliased(AuditEvent)).values(visibility="institution"),
                       events.update().values(actor_name="x"), events.delete()):
         with pytest.raises(AuditTrailViolation):
             db.session.execute(statement)
