@@ -262,3 +262,27 @@ def test_the_case_row_keeps_the_head_and_length_of_its_chain(app, people):
     assert current.event_count == len(current.events) == current.events[-1].seq
     assert current.chain_head == current.events[-1].hash
     assert isinstance(current, Case)
+
+
+def test_verify_finds_the_same_in_batches_of_one_case_as_in_one_batch(app, people, runner):
+    """It streams: what it reports does not depend on where the batches end, rows whose case
+    row is gone included (before the first case, between two, after the last)."""
+    claimant = people.client("claimant")
+    first, second = file_complaint(claimant), file_complaint(claimant)
+    start_draft(claimant)
+    with attacker():
+        if not ON_POSTGRES:
+            db.session.execute(text("DROP TRIGGER audit_events_no_update"))
+        db.session.execute(text(event_sql("case_id = :to")),
+                           {"case": case(first).id, "seq": 2, "to": 0})
+        db.session.execute(text(event_sql("case_id = :to")),
+                           {"case": case(second).id, "seq": 3, "to": 999999})
+        db.session.execute(text("UPDATE cases SET id = 10 WHERE id = :case"),
+                           {"case": case(second).id})
+        outputs = [runner.invoke(args=["audit", "verify", "--batch", size]).output
+                   for size in ("1", "2", "1000")]
+    problems = [sorted(line for line in output.splitlines() if not line.startswith("Error"))
+                for output in outputs]
+    assert problems[0] == problems[1] == problems[2]
+    named = {line.split(": ", 1)[0] for line in problems[0]}
+    assert {first, second, "#0", "#999999", "#2"} <= named, problems[0]
