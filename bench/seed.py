@@ -6,13 +6,16 @@
 
 Each case gets its two parties, one or two rights and remedies, participants (the claimant's
 user, the respondent's once served, the neutrals once appointed), one deadline (open where its
-stage has one), the audit events of its path to its stage, messages, document rows
-(`--docs-per-case`, 10 by default: 10,000,000 at a million cases) and, for closed cases, an
-issued decision. Rows are streamed with COPY on PostgreSQL (psycopg's `cursor.copy`) and with
-`executemany` on SQLite. The schema comes from the migrations (`flask db upgrade`).
+stage has one), messages, document rows (`--docs-per-case`, 10 by default: 10,000,000 at a
+million cases, filed with the complaint) and, for closed cases, an issued decision. Rows are
+streamed with COPY on PostgreSQL (psycopg's `cursor.copy`) and with `executemany` on SQLite.
+The schema comes from the migrations (`flask db upgrade`).
 
-Document rows point at no bytes (storage keys are fictitious) and audit hashes are
-pseudo-random: `flask audit verify` reports these seeded trails as broken, by design.
+The audit trail is what the app would have written: the events of the case's path to its stage
+and one `upload_document` event per document, hash-chained with the app's own `event_hash`,
+the chain's head and length on the case row, so `flask audit verify` passes on a seeded
+database. Document rows point at no bytes (storage keys are fictitious): `flask storage check`
+reports them missing.
 
 Fixed accounts for the load test (password `bench-password`):
   manager@bench.sulh.example   case manager
@@ -167,6 +170,10 @@ class Seeder:
         self.claimant_users = max(20, cases // 50)
         self.respondent_users = max(20, cases // 4)
         self.now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        # Each case's chain head (32 bytes per case), computed while the events are written,
+        # which is why they are written before the cases (foreign keys are not checked while
+        # loading: see Writer).
+        self.heads = bytearray(32 * cases)
 
     # user ids: fixed accounts, neutrals, then claimants, then respondents
     def claimant_user(self, i: int) -> int:
@@ -211,6 +218,9 @@ class Seeder:
             return self.now - timedelta(days=40)
         return moment(self.activity(i))
 
+    def event_count(self, i: int) -> int:
+        return len(PATHS[self.stage(i)]) + 1 + self.docs
+
     def cases(self) -> Iterator[tuple]:
         for i in range(self.first, self.first + self.n):
             stage = self.stage(i)
@@ -222,11 +232,13 @@ class Seeder:
             number = None if stage == "draft" else f"SULH-{year}-{i % 200_000 + 1:06d}"
             closed = moment(last) if stage in ("withdrawn", "settled", "awarded") else None
             last_at = self.last_activity_at(i)
-            yield (i, number, "med-arb", "med-arb/2026.1", stage, events + 1,
+            count = self.event_count(i)
+            head = self.heads[32 * (i - self.first):32 * (i - self.first + 1)].hex()
+            yield (i, number, "med-arb", "med-arb/2026.1", stage, count + 1,
                    ("en", "ar", "fr")[i % 3], 60 if i % 4 else 90, self.claimant_user(i),
                    text(i, 60), "Online marketplaces; retail shops in Dubai and Cairo",
                    date(2021, 1 + i % 12, 1 + i % 28), None, created, submitted,
-                   submitted, closed, last_at, events)
+                   submitted, closed, last_at, count, head)
 
     def parties(self) -> Iterator[tuple]:
         for i in range(self.first, self.first + self.n):
@@ -293,22 +305,37 @@ class Seeder:
                    basis, status, outcome, created, closed)
 
     def events(self) -> Iterator[tuple]:
+        """Each case's trail, chained as Case.record_event chains it: the draft, its
+        documents (filed with the complaint), then the path to the case's stage."""
+        from app.models.audit import event_hash
+
         eid = 0
         for i in range(self.first, self.first + self.n):
-            stage = self.stage(i)
             last = self.activity(i)
-            steps = [("create_draft", "draft", "draft"), *PATHS[stage]]
+            path = PATHS[self.stage(i)]
+            drafted = moment(max(0, last - 86400 * 9 * len(path)))
+            trail = [("create_draft", "draft", "draft", {}, "{}", drafted)]
+            for k in range(self.docs):
+                detail = self.upload_detail(i, k)
+                trail.append(("upload_document", "draft", "draft", detail, json.dumps(detail),
+                              drafted))
+            trail += [(action, s_from, s_to, {}, "{}",
+                       moment(max(0, last - 86400 * 9 * (len(path) - step))))
+                      for step, (action, s_from, s_to) in enumerate(path, start=1)]
             prev = ""
-            for seq, (action, s_from, s_to) in enumerate(steps, start=1):
+            for seq, (action, s_from, s_to, detail, as_json, at) in enumerate(trail, start=1):
                 eid += 1
-                at = moment(max(0, last - 86400 * 9 * (len(steps) - seq)))
                 system = action in ("deem_withdrawn", "conclude_settlement")
-                h = fake_hash(i, seq)
-                yield (self.first * 12 + eid, i, seq, at,
-                       None if system else self.claimant_user(i),
-                       "Sulh" if system else f"User {i}", "" if system else "claimant",
-                       action, s_from, s_to, "{}", "participants", prev, h)
+                actor_id = None if system else self.claimant_user(i)
+                name, roles = ("Sulh", "") if system else (f"User {i}", "claimant")
+                h = event_hash({"case_id": i, "seq": seq, "prev_hash": prev, "at": at,
+                                "actor_id": actor_id, "actor_name": name, "actor_roles": roles,
+                                "action": action, "stage_from": s_from, "stage_to": s_to,
+                                "detail": detail, "visibility": "participants"})
+                yield (self.first * 12 + eid, i, seq, at, actor_id, name, roles, action, s_from,
+                       s_to, as_json, "participants", prev, h)
                 prev = h
+            self.heads[32 * (i - self.first):32 * (i - self.first + 1)] = bytes.fromhex(prev)
 
     def messages(self) -> Iterator[tuple]:
         for i in range(self.first, self.first + self.n):
@@ -319,19 +346,33 @@ class Seeder:
             yield (2 * i + 1, i, FIRST_NEUTRAL + i % (NEUTRALS // 2), "mediator",
                    "caucus:claimant", text(i + 1, 30), at)
 
+    def document(self, i: int, k: int) -> tuple:
+        """Document k of case i, uploaded by the claimant with the complaint."""
+        doc_id, size, sha256 = self.document_facts(i, k)
+        media, ext = MEDIA[(i + k) % 3]
+        kind = DOC_KINDS[(i + k) % 6]
+        return (doc_id, i, self.claimant_user(i), "claimant", f"Exhibit C-{k + 1}", kind,
+                f"exhibit-{k + 1}.{ext}", media, size, sha256, f"seed/{i}/{doc_id}.{ext}",
+                "participants", self.drafted(i), None, 1, "C", k + 1)
+
+    def document_facts(self, i: int, k: int) -> tuple[int, int, str]:
+        doc_id = i * self.docs + k
+        return doc_id, 20_000 + (doc_id * 7919) % 5_000_000, fake_hash("doc", doc_id)
+
+    def drafted(self, i: int) -> datetime:
+        """When case i's draft was started (its first event)."""
+        return moment(max(0, self.activity(i) - 86400 * 9 * len(PATHS[self.stage(i)])))
+
+    def upload_detail(self, i: int, k: int) -> dict:
+        """The detail of document k's upload event, as app/documents/service.py records it."""
+        doc_id, size, sha256 = self.document_facts(i, k)
+        return {"document": doc_id, "title": f"Exhibit C-{k + 1}", "version": 1,
+                "exhibit": f"C-{k + 1}", "sha256": sha256, "size": size}
+
     def documents(self) -> Iterator[tuple]:
-        d = self.docs
         for i in range(self.first, self.first + self.n):
-            at = moment(self.activity(i))
-            uploader = self.claimant_user(i)
-            for k in range(d):
-                doc_id = i * d + k
-                media, ext = MEDIA[(i + k) % 3]
-                kind = DOC_KINDS[(i + k) % 6]
-                yield (doc_id, i, uploader, "claimant", f"Exhibit C-{k + 1}", kind,
-                       f"exhibit-{k + 1}.{ext}", media, 20_000 + (doc_id * 7919) % 5_000_000,
-                       fake_hash("doc", doc_id), f"seed/{i}/{doc_id}.{ext}",
-                       "participants", at, None, 1, "C", k + 1)
+            for k in range(self.docs):
+                yield self.document(i, k)
 
     def decisions(self) -> Iterator[tuple]:
         for i in range(self.first, self.first + self.n):
@@ -346,12 +387,16 @@ class Seeder:
                    FIRST_NEUTRAL + NEUTRALS // 2 + i % (NEUTRALS // 2), at, at)
 
 
+# The events come first: each case row carries its chain's head (Seeder.heads).
 TABLES: tuple[tuple[str, tuple[str, ...], Callable[[Seeder], Iterator[tuple]]], ...] = (
+    ("audit_events", ("id", "case_id", "seq", "at", "actor_id", "actor_name", "actor_roles",
+                      "action", "stage_from", "stage_to", "detail", "visibility", "prev_hash",
+                      "hash"), Seeder.events),
     ("cases", ("id", "number", "procedure_key", "rules_version", "stage", "version", "language",
                "mediation_days", "filer_id", "infringement_description",
                "infringement_locations", "infringement_since", "deficiency_notice",
                "created_at", "submitted_at", "commenced_at", "closed_at", "last_activity_at",
-               "event_count"), Seeder.cases),
+               "event_count", "chain_head"), Seeder.cases),
     ("parties", ("id", "case_id", "side", "name", "country", "address", "email", "counsel_name",
                  "counsel_firm", "counsel_email"), Seeder.parties),
     ("ip_rights", ("id", "case_id", "position", "kind", "title", "registration_number",
@@ -362,9 +407,6 @@ TABLES: tuple[tuple[str, tuple[str, ...], Callable[[Seeder], Iterator[tuple]]], 
     ("deadlines", ("id", "case_id", "key", "label", "addressee", "on_expiry", "source",
                    "due_date", "due_at", "basis", "status", "outcome", "created_at",
                    "closed_at"), Seeder.deadlines),
-    ("audit_events", ("id", "case_id", "seq", "at", "actor_id", "actor_name", "actor_roles",
-                      "action", "stage_from", "stage_to", "detail", "visibility", "prev_hash",
-                      "hash"), Seeder.events),
     ("messages", ("id", "case_id", "sender_id", "sender_role", "channel", "body",
                   "created_at"), Seeder.messages),
     ("documents", ("id", "case_id", "uploader_id", "uploader_role", "title", "kind",

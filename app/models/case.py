@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from app.extensions import db
-from app.models.audit import AuditEvent, chain_head
+from app.models.audit import AuditEvent
 from app.models.deadline import Deadline
 from app.models.types import UTCDateTime, utcnow
 from workflows import calendar
@@ -114,7 +114,10 @@ class Case(DeadlineFacts, db.Model):
     commenced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The trail's length and the hash of its last event, kept with every event appended: a
+    # deleted tail, or a whole trail deleted, no longer matches them (flask audit verify).
     event_count: Mapped[int] = mapped_column(Integer, default=0)
+    chain_head: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     filer: Mapped[User] = relationship(foreign_keys=[filer_id])
     parties: Mapped[list[Party]] = relationship(
@@ -299,14 +302,12 @@ class Case(DeadlineFacts, db.Model):
         visibility: str,
         at: datetime,
     ) -> None:
-        """Append the next link of the case's hash-chained audit trail. Touching the case row
-        also bumps its version, so every action takes the optimistic lock."""
-        loaded = "events" in self.__dict__ or self.id is None
-        if loaded:
-            previous = self.events[-1].hash if self.events else ""
-        else:  # the head of the chain is event number `event_count`: one indexed lookup
-            previous = chain_head(object_session(self) or db.session, self.id,
-                                  self.event_count or 0)
+        """Append the next link of the case's hash-chained audit trail. The case row keeps
+        the chain's head and length, so appending reads no event; touching the row also bumps
+        its version, so every action takes the optimistic lock."""
+        session = object_session(self) or db.session
+        if self.id is None:  # the event's hash covers its case id
+            session.flush()
         self.event_count = (self.event_count or 0) + 1
         self.last_activity_at = at
         event = AuditEvent(
@@ -321,13 +322,13 @@ class Case(DeadlineFacts, db.Model):
             stage_to=stage_to,
             detail=_plain(detail),
             visibility=visibility,
-            prev_hash=previous,
+            prev_hash=self.chain_head or "",
         )
-        event.hash = event.compute_hash()
-        if loaded:
+        event.hash = self.chain_head = event.compute_hash()
+        if "events" in self.__dict__:  # keep a loaded trail complete
             self.events.append(event)
         else:  # appending would load every event of the case first
-            (object_session(self) or db.session).add(event)
+            session.add(event)
 
 
 class Party(db.Model):

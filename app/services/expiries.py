@@ -6,22 +6,23 @@ One batch, one transaction:
    are picked by a subquery ``FOR UPDATE SKIP LOCKED``, so two sweeps split the work and never
    claim one row twice; SQLite has a single writer, the UPDATE takes its write lock);
 2. *load* what the engine reads for the batch's cases with four set-based selects: the case
-   rows joined to the head of their audit chain (the event whose seq is `event_count`, one
-   lookup on the (case_id, seq) unique index), their open deadlines, the parties' countries,
-   and the Centre's calendar corrections. PostgreSQL locks the case rows ``FOR NO KEY UPDATE
-   SKIP LOCKED``: a case a user is changing right now is left for the next sweep (its claim is
-   released), and the sweep never waits on a user, so the two cannot deadlock;
+   rows (with the head of their audit chain, `chain_head`), their open deadlines, the
+   parties' countries, and the Centre's calendar corrections. PostgreSQL locks the case rows
+   ``FOR NO KEY UPDATE SKIP LOCKED``: a case a user is changing right now is left for the next
+   sweep (its claim is released), and the sweep never waits on a user, so the two cannot
+   deadlock;
 3. *run the same* `workflows.engine.perform` on a `BatchCase` per case — the engine's
    `CaseRecord` over those rows, which captures the effects (stage, closed and opened
-   deadlines, hash-chained events). The rules stay in the engine. Due dates are computed once
-   per (calendar, trigger day, period): most of a batch shares them. A case whose action
-   needs more than the record holds (a guard reading facts it does not carry, an action with
-   a domain handler) raises `NeedsFullCase` and goes through `take_action` on the ORM after
-   the batch, one by one, as before;
+   deadlines, events chained with the ORM path's `event_hash`). The rules stay in the engine.
+   Due dates are computed once per (calendar, trigger day, period): most of a batch shares
+   them. A case whose action needs more than the record holds (a guard reading facts it does
+   not carry, an action with a domain handler) raises `NeedsFullCase` and goes through
+   `take_action` on the ORM after the batch, one by one, as before;
 4. *write* in bulk: one UPDATE of the cases guarded by the optimistic lock (``version =
-   <seen>``; a case whose version moved is skipped and its claim released, so the next sweep
-   looks at it again with fresh eyes), the audit events and new deadlines (COPY on PostgreSQL,
-   executemany on SQLite), the deadlines the actions closed;
+   <seen>``), with their chains' new head and length (a case whose version moved is skipped
+   and its claim released, so the next sweep looks at it again with fresh eyes), the audit
+   events and new deadlines (COPY on PostgreSQL, executemany on SQLite), the deadlines the
+   actions closed;
 5. *defer one job* that writes and sends the "case_update" notices of the batch after the
    commit (`send_notices`, idempotent through `OutboxEmail.dedupe_key`).
 """
@@ -206,15 +207,13 @@ class BatchCase(DeadlineFacts):
                      detail: Mapping[str, Any], visibility: str, at: datetime) -> None:
         self.event_count += 1
         plain = json.loads(json.dumps(dict(detail), default=str))  # as Case.record_event
-        roles = ",".join(sorted(actor.roles))
-        digest = event_hash(self.head, self.id, self.event_count, at, actor.user_id,
-                            actor.name, action, stage_from, stage_to, plain, visibility)
-        self.events.append({"case_id": self.id, "seq": self.event_count, "at": at,
-                            "actor_id": actor.user_id, "actor_name": actor.name,
-                            "actor_roles": roles, "action": action, "stage_from": stage_from,
-                            "stage_to": stage_to, "detail": plain, "visibility": visibility,
-                            "prev_hash": self.head, "hash": digest})
-        self.head = digest
+        row = {"case_id": self.id, "seq": self.event_count, "at": at,
+               "actor_id": actor.user_id, "actor_name": actor.name,
+               "actor_roles": ",".join(sorted(actor.roles)), "action": action,
+               "stage_from": stage_from, "stage_to": stage_to, "detail": plain,
+               "visibility": visibility, "prev_hash": self.head}
+        row["hash"] = self.head = event_hash(row)
+        self.events.append(row)
 
 
 @dataclass
@@ -372,12 +371,10 @@ def load(claims: list[Claim], now: datetime,
          calendars: Calendars) -> dict[int, BatchCase | bool | None]:
     """The batch's cases as BatchCases (None: locked by someone else right now)."""
     case_ids = list(dict.fromkeys(c.case_id for c in claims))
-    c, e = CASES.c, EVENTS.c
+    c = CASES.c
     query = (select(c.id, c.number, c.procedure_key, c.rules_version, c.stage, c.version,
                     c.mediation_days, c.suspended_from, c.suspended_remaining, c.event_count,
-                    e.hash)
-             .select_from(CASES.outerjoin(EVENTS, and_(e.case_id == c.id,
-                                                       e.seq == c.event_count)))
+                    c.chain_head)
              .where(in_ids(c.id, case_ids)))
     if on_postgres():
         # FOR NO KEY UPDATE (what an UPDATE of the case takes), not FOR UPDATE: the foreign-key
@@ -405,7 +402,7 @@ def load(claims: list[Claim], now: datetime,
         parties[row.case_id][row.side] = (row.country, row.subdivision)
     found: dict[int, BatchCase | bool | None] = dict.fromkeys(case_ids)
     for row in rows:
-        found[row["id"]] = BatchCase(row, row["hash"] or "", deadlines[row["id"]],
+        found[row["id"]] = BatchCase(row, row["chain_head"] or "", deadlines[row["id"]],
                                      parties[row["id"]], calendars)
     return found
 
@@ -419,20 +416,22 @@ def write_cases(records: list[BatchCase], now: datetime) -> set[int]:
         naive = now.astimezone(UTC).replace(tzinfo=None)
         rows = db.session.execute(text(
             "UPDATE cases AS c SET stage = v.stage, version = c.version + 1, "
-            "event_count = v.event_count, last_activity_at = :at, "
+            "event_count = v.event_count, chain_head = v.chain_head, last_activity_at = :at, "
             "suspended_from = v.suspended_from, suspended_remaining = v.suspended_remaining, "
             "closed_at = CASE WHEN v.terminal THEN :closed_at ELSE c.closed_at END "
             "FROM unnest(CAST(:ids AS integer[]), CAST(:seen AS integer[]), "
-            "CAST(:stages AS varchar[]), CAST(:counts AS integer[]), "
+            "CAST(:stages AS varchar[]), CAST(:counts AS integer[]), CAST(:heads AS varchar[]), "
             "CAST(:sfrom AS varchar[]), CAST(:sleft AS integer[]), "
             "CAST(:terminal AS boolean[])) "
-            "AS v(id, seen, stage, event_count, suspended_from, suspended_remaining, terminal) "
+            "AS v(id, seen, stage, event_count, chain_head, suspended_from, suspended_remaining, "
+            "terminal) "
             "WHERE c.id = v.id AND c.version = v.seen RETURNING c.id"),
             {"at": naive, "closed_at": closed_at.astimezone(UTC).replace(tzinfo=None),
              "ids": pg_array(r.id for r in records),
              "seen": pg_array(r.version for r in records),
              "stages": pg_array(r.stage for r in records),
              "counts": pg_array(r.event_count for r in records),
+             "heads": pg_array(r.head for r in records),
              "sfrom": pg_array(r.suspended_from for r in records),
              "sleft": pg_array(r.suspended_remaining for r in records),
              "terminal": pg_array(r.terminal for r in records)}).scalars().all()
@@ -446,13 +445,15 @@ def write_cases(records: list[BatchCase], now: datetime) -> set[int]:
         c = CASES.c
         stmt = (update(CASES).where(c.id == bindparam("b_id"), c.version == bindparam("b_seen"))
                 .values(stage=bindparam("b_stage"), version=c.version + 1,
-                        event_count=bindparam("b_count"), last_activity_at=now,
+                        event_count=bindparam("b_count"), chain_head=bindparam("b_head"),
+                        last_activity_at=now,
                         suspended_from=bindparam("b_sfrom"),
                         suspended_remaining=bindparam("b_sleft"),
                         closed_at=func.coalesce(bindparam("b_closed", type_=UTCDateTime),
                                                 c.closed_at)))
         result = db.session.execute(stmt, [
             {"b_id": r.id, "b_seen": r.version, "b_stage": r.stage, "b_count": r.event_count,
+             "b_head": r.head,
              "b_sfrom": r.suspended_from, "b_sleft": r.suspended_remaining,
              "b_closed": closed_at if r.terminal else None} for r in fresh])
         assert result.rowcount == len(fresh), "a case changed under the sweep's write lock"

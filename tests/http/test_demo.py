@@ -41,6 +41,9 @@ def test_demo_seed_creates_the_documented_accounts_and_cases(app, runner):
     assert manager.post(f"/manage/jobs/{failed.id}/retry").status_code == 302
     db.session.expire_all()
     assert db.session.get(Job, failed.id).status == "done"  # no MAIL_SERVER here: logged
+    # everything the demo did through the app is on an audit trail that verifies
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0 and "audit trail intact" in verify.output, verify.output
     # seeding again with --if-empty changes nothing
     again = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert "not seeded" in again.output
