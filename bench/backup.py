@@ -9,9 +9,10 @@
 bench/seed.py's document and decision rows name storage keys with no bytes behind them, and a
 backup refuses a store that misses objects. So this script first gives every seeded key real
 bytes (`--object-kib` each, the same bytes for all, written without fsync) and sets the rows'
-size and SHA-256 to match — it changes the seeded database. Then it runs the same service
-functions as the commands: a backup into `<work>/backup`, and a restore into a fresh database
-(`<name>_restore` on PostgreSQL, created through the `postgres` maintenance database;
+size and SHA-256 to match — it changes the seeded database. It times the database half alone
+(the snapshot's dump, then its restore), then runs the same service functions as the commands:
+a backup into `<work>/backup` (default instance/backup-bench/), and a restore into a fresh
+database (`<name>_restore` on PostgreSQL, created through the `postgres` maintenance database;
 `<file>.restored.db` on SQLite) and a fresh store `<work>/restored`, printing each phase.
 
 Two runs tell the two costs apart: many cases with small objects (the database, and the cost
