@@ -78,6 +78,8 @@ class Config:
     STORAGE_S3_REGION = os.environ.get("STORAGE_S3_REGION", "")
     STORAGE_S3_ACCESS_KEY = os.environ.get("STORAGE_S3_ACCESS_KEY", "")  # else boto3's chain
     STORAGE_S3_SECRET_KEY = os.environ.get("STORAGE_S3_SECRET_KEY", "")
+    # Where pg_dump/pg_restore are (`flask backup`); unset: PATH. At least the server's version.
+    PG_BIN_DIR = os.environ.get("SULH_PG_BIN", "")
     # Bytes without a row younger than this may be an upload about to commit: never repaired.
     STORAGE_ORPHAN_GRACE_SECONDS = int(os.environ.get("SULH_ORPHAN_GRACE_SECONDS", "3600"))
     # /healthz fails when the store's (or SQLite's) disk has less than this left.

@@ -1,10 +1,11 @@
 """Command-line tools: `flask demo seed`, `flask deadlines sweep|compute`, `flask audit verify`,
-`flask procedures show`."""
+`flask procedures show`, `flask storage check`, `flask backup create|verify|restore`."""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -219,27 +220,20 @@ def api_token(email: str, name: str) -> None:
 def storage_check(repair: bool, grace: int | None, no_hash: bool) -> None:
     """Rows without bytes, bytes without rows, and hash mismatches; exit 1 if any."""
     from app.models import Decision, Document, ExhibitIndexPdf
-    from app.services.storage import UPLOAD_MARK, check_store, get_storage, remove_orphan
+    from app.services.storage import (
+        UPLOAD_MARK,
+        check_store,
+        get_storage,
+        recorded_objects,
+        remove_orphan,
+    )
 
     recorded: dict[str, str | None] = {
-        key: sha for key, sha in db.session.execute(
-            select(Document.storage_key, Document.sha256))}
-    recorded.update({key: sha for key, sha in db.session.execute(
-        select(Decision.storage_key, Decision.sha256).where(Decision.storage_key.is_not(None)))})
-    recorded.update({key: sha for key, sha in db.session.execute(
-        select(ExhibitIndexPdf.storage_key, ExhibitIndexPdf.sha256)
-        .where(ExhibitIndexPdf.storage_key.is_not(None)))})
+        key: sha for key, sha, _table in db.session.execute(recorded_objects())}
     store = get_storage()
     grace = current_app.config["STORAGE_ORPHAN_GRACE_SECONDS"] if grace is None else grace
     report = check_store(store, recorded, grace_seconds=grace, verify_hashes=not no_hash)
-    for key in report.missing:
-        click.echo(f"missing bytes: {key}")
-    for key in report.mismatched:
-        click.echo(f"hash mismatch: {key}")
-    for key in report.orphans:
-        click.echo(f"orphan bytes: {key}")
-    for key in report.recent_orphans:
-        click.echo(f"recent unreferenced bytes (left alone, may be an upload in progress): {key}")
+    _echo_store_report(report)
     removed = 0
     if repair:
         # Re-read the rows just before deleting: a key that gained a row meanwhile stays.
@@ -262,6 +256,97 @@ def storage_check(repair: bool, grace: int | None, no_hash: bool) -> None:
         raise SystemExit(1)
 
 
+def _echo_store_report(report) -> None:
+    for key in report.missing:
+        click.echo(f"missing bytes: {key}")
+    for key in report.mismatched:
+        click.echo(f"hash mismatch: {key}")
+    for key in report.orphans:
+        click.echo(f"orphan bytes: {key}")
+    for key in report.recent_orphans:
+        click.echo(f"recent unreferenced bytes (left alone, may be an upload in progress): {key}")
+
+
+backup = AppGroup("backup", help="Backups of the database and the document store.")
+
+
+@backup.command("create")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="A new or empty directory (default: instance/backups/<UTC time>/).")
+def backup_create(output: Path | None) -> None:
+    """Back up the database and every stored object it refers to, consistently, while the
+    app keeps running."""
+    from app.services.backup import BackupError, create_backup
+    from app.services.storage import get_storage
+
+    if output is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        output = Path(current_app.instance_path) / "backups" / stamp
+    try:
+        result = create_backup(output, engine=db.engine, storage=get_storage(), log=click.echo,
+                               pg_bin=current_app.config["PG_BIN_DIR"])
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    for key in result.pruned:
+        click.echo(f"pruned meanwhile (an exhibit-index rendering; its row goes on restore): "
+                   f"{key}")
+    click.echo(f"backup complete: {result.path} ({result.kind} dump "
+               f"{result.database_bytes / 1e6:,.1f} MB, {result.objects:,} objects "
+               f"{result.object_bytes / 1e6:,.1f} MB) in {result.seconds:.1f} s")
+
+
+@backup.command("verify")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def backup_verify(path: Path) -> None:
+    """Check every file of a backup against its manifest (sizes and SHA-256)."""
+    from app.services.backup import BackupError, verify_backup
+
+    try:
+        manifest = verify_backup(path, log=click.echo)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup intact: {manifest['database']['kind']} database, "
+               f"{manifest['objects']['count']:,} objects, made {manifest['created_at']}")
+
+
+@backup.command("restore")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Restore even though the database has rows or the store has objects "
+                   "(tables in the backup are replaced; objects under its keys overwritten).")
+def backup_restore(path: Path, force: bool) -> None:
+    """Restore a backup into the configured database and document store (stop the app and
+    the workers first). Exit 1 if the restored store and database disagree."""
+    from app.services.backup import BackupError, restore_backup
+    from app.services.storage import get_storage
+
+    db.session.remove()  # no connection of ours may hold a lock the restore waits for
+    config = current_app.config
+    try:
+        result = restore_backup(
+            path, engine=db.engine, storage=get_storage(), force=force, log=click.echo,
+            pg_bin=config["PG_BIN_DIR"], migrations=Path(current_app.extensions["migrate"]
+                                                          .directory),
+            grace_seconds=config["STORAGE_ORPHAN_GRACE_SECONDS"])
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    report = result.report
+    _echo_store_report(report)
+    if result.pruned_rows:
+        click.echo(f"removed {result.pruned_rows} exhibit-index rows pruned during the backup")
+    timings = ", ".join(f"{name} {took:.1f} s" for name, took in result.seconds.items())
+    click.echo(f"restored {result.kind} database (schema {result.schema_revision or 'unknown'})"
+               f" and {result.objects:,} objects ({result.object_bytes / 1e6:,.1f} MB): "
+               f"{timings}")
+    click.echo(f"{result.recorded} recorded, {len(report.missing)} missing, "
+               f"{len(report.orphans)} orphaned (sizes and hashes were checked on the way in; "
+               f"`flask storage check` re-reads every object)")
+    if not report.clean:
+        raise SystemExit(1)
+    click.echo("next: `flask db upgrade` (if this code is newer), `flask storage check`, "
+               "`flask audit verify`, then start the app and the workers")
+
+
 def init_app(app: Flask) -> None:
-    for group in (demo, deadlines, audit, jobs, api, procedures_group, storage):
+    for group in (demo, deadlines, audit, jobs, api, procedures_group, storage, backup):
         app.cli.add_command(group)

@@ -150,22 +150,31 @@ def render_exhibit_index(pdf_id: int) -> None:
         raise
     row.storage_key, row.sha256, row.size = stored.key, stored.sha256, stored.size
     row.status, row.rendered_at, row.error = "ready", utcnow(), None
-    _prune(case.id, keep=row.id)
+    dropped = _prune(case.id, keep=row.id)
     db.session.commit()
+    _delete_files(dropped)  # only once their rows are gone: never a row without its bytes
 
 
-def _prune(case_id: int, *, keep: int) -> None:
-    """Drop the oldest renderings of a case beyond KEEP_PER_CASE, with their files."""
+def _prune(case_id: int, *, keep: int) -> list[str]:
+    """Drop the oldest renderings of a case beyond KEEP_PER_CASE; the keys of their files,
+    to delete after the commit."""
     rows = db.session.scalars(select(ExhibitIndexPdf).where(
         ExhibitIndexPdf.case_id == case_id).order_by(ExhibitIndexPdf.requested_at.desc(),
                                                      ExhibitIndexPdf.id.desc())).all()
-    storage = get_storage()
+    keys = []
     for old in rows[KEEP_PER_CASE:]:
         if old.id == keep or old.status == "pending":
             continue
         if old.storage_key:
-            try:
-                storage.delete(old.storage_key)
-            except OSError as exc:  # left for `flask storage check --repair`
-                log.warning("could not delete %s: %s", old.storage_key, exc)
+            keys.append(old.storage_key)
         db.session.delete(old)
+    return keys
+
+
+def _delete_files(keys: list[str]) -> None:
+    storage = get_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except OSError as exc:  # left for `flask storage check --repair`
+            log.warning("could not delete %s: %s", key, exc)

@@ -63,6 +63,7 @@ _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 class Storage(Protocol):
     def save(self, stream: BinaryIO, *, prefix: str, suffix: str = "") -> StoredObject: ...
     def save_bytes(self, data: bytes, *, prefix: str, suffix: str = "") -> StoredObject: ...
+    def put(self, key: str, stream: BinaryIO, *, overwrite: bool = False) -> StoredObject: ...
     def iter_chunks(self, key: str) -> Iterator[bytes]: ...
     def read(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
@@ -129,12 +130,24 @@ class LocalStorage(_Base):
 
     def save(self, stream: BinaryIO, *, prefix: str, suffix: str = "") -> StoredObject:
         key = new_key(prefix, suffix)
+        return self._write(key, stream, tmp_mode="xb")
+
+    def put(self, key: str, stream: BinaryIO, *, overwrite: bool = False) -> StoredObject:
+        """Write bytes under a key chosen elsewhere — only a restore does, putting objects
+        back under the keys their rows name. Same temp + fsync + rename as `save`; an
+        existing object is an error unless `overwrite` (the restore's --force)."""
+        if not overwrite and self._path(key).exists():
+            raise StorageError(f"object already exists: {key}")
+        # "wb": a .partial left by an interrupted restore is simply rewritten.
+        return self._write(key, stream, tmp_mode="wb")
+
+    def _write(self, key: str, stream: BinaryIO, *, tmp_mode: str) -> StoredObject:
         path = self._path(key)
         tmp = path.with_name(f".{path.name}.partial")
         reader = _Hashing(stream)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "xb") as out:
+            with open(tmp, tmp_mode) as out:
                 while chunk := reader.read(CHUNK):
                     out.write(chunk)
                 out.flush()
@@ -220,6 +233,15 @@ class S3Storage(_Base):
         self.client.upload_fileobj(reader, self.bucket, self._name(key), Config=self.transfer)
         return StoredObject(key=key, size=reader.size, sha256=reader.digest.hexdigest())
 
+    def put(self, key: str, stream: BinaryIO, *, overwrite: bool = False) -> StoredObject:
+        """Write bytes under a key chosen elsewhere (a restore); refused over an existing
+        object unless `overwrite`. The object appears when its upload completes."""
+        if not overwrite and self.exists(key):
+            raise StorageError(f"object already exists: {key}")
+        reader = _Hashing(stream)
+        self.client.upload_fileobj(reader, self.bucket, self._name(key), Config=self.transfer)
+        return StoredObject(key=key, size=reader.size, sha256=reader.digest.hexdigest())
+
     def iter_chunks(self, key: str) -> Iterator[bytes]:
         body = self.client.get_object(Bucket=self.bucket, Key=self._name(key))["Body"]
         try:
@@ -301,6 +323,22 @@ def get_storage() -> LocalStorage | S3Storage:
 
 
 # --- consistency between the database and the store -------------------------------------
+
+def recorded_objects():
+    """Every stored object the database refers to, as rows (key, sha256, table): the one
+    definition `flask storage check` and the backup share, so that a backup holds exactly
+    what the check will look for after a restore."""
+    from sqlalchemy import literal, select, union_all
+
+    from app.models import Decision, Document, ExhibitIndexPdf
+
+    def part(model, table: str):
+        return select(model.storage_key.label("key"), model.sha256.label("sha256"),
+                      literal(table).label("table")).where(model.storage_key.is_not(None))
+
+    return union_all(part(Document, "documents"), part(Decision, "decisions"),
+                     part(ExhibitIndexPdf, "exhibit_index_pdfs"))
+
 
 @dataclass
 class CheckReport:
