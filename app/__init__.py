@@ -33,10 +33,11 @@ def create_app(config: object | str | None = None) -> Flask:
         # email-validator refuses outside its test environment.
         email_validator.TEST_ENVIRONMENT = True
 
-    from app import cli, errors, idempotency, web
+    from app import cli, edge, errors, idempotency, web
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.services import connections, relay
 
+    edge.init_app(app)  # first: its check runs before every other hook, its `int` in every route
     db.init_app(app)
     connections.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

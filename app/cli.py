@@ -11,15 +11,37 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app.extensions import db
 
-demo = AppGroup("demo", help="Demonstration data (embedded default only).")
-deadlines = AppGroup("deadlines", help="Time limits.")
-audit = AppGroup("audit", help="The audit trail.")
-jobs = AppGroup("jobs", help="Background jobs (SULH_JOBS=rq: Redis workers).")
-api = AppGroup("api", help="The JSON API.")
-procedures_group = AppGroup("procedures", help="The procedures and their rules versions.")
+
+class Commands(AppGroup):
+    """A group of commands that answer a database without its tables with what to do, not
+    with a driver's traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as error:
+            if not _missing_table(error):
+                raise
+            raise click.ClickException(
+                "the database has no tables yet: run `flask db upgrade` first") from None
+
+
+def _missing_table(error: Exception) -> bool:
+    original = getattr(error, "orig", None)
+    return (getattr(original, "sqlstate", None) == "42P01"  # PostgreSQL: undefined_table
+            or "no such table" in str(original))  # SQLite
+
+
+demo = Commands("demo", help="Demonstration data (embedded default only).")
+deadlines = Commands("deadlines", help="Time limits.")
+audit = Commands("audit", help="The audit trail.")
+jobs = Commands("jobs", help="Background jobs (SULH_JOBS=rq: Redis workers).")
+api = Commands("api", help="The JSON API.")
+procedures_group = Commands("procedures", help="The procedures and their rules versions.")
 
 
 @procedures_group.command("show")
@@ -34,7 +56,7 @@ def procedures_show(key: str | None) -> None:
         click.echo(f"{procedure.rules_version}: {procedure.title}")
         click.echo(table(procedure))
         click.echo("")
-storage = AppGroup("storage", help="The document store.")
+storage = Commands("storage", help="The document store.")
 
 
 @demo.command("seed")
@@ -62,7 +84,7 @@ def demo_seed(if_empty: bool) -> None:
                    "SULH_SWEEP_PROCESSES, else one per core).")
 def deadlines_sweep(as_of: datetime | None, processes: int | None) -> None:
     """Apply the expiry action of every deadline that has passed; remind those near."""
-    from app.services.deadlines import sweep
+    from app.cases.sweep.run import sweep
 
     now = as_of.replace(tzinfo=UTC) if as_of else None
     result = sweep(now, processes=processes)
@@ -267,7 +289,7 @@ def _echo_store_report(report) -> None:
         click.echo(f"recent unreferenced bytes (left alone, may be an upload in progress): {key}")
 
 
-backup = AppGroup("backup", help="Backups of the database and the document store.")
+backup = Commands("backup", help="Backups of the database and the document store.")
 
 
 @backup.command("create")

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.i18n import gettext as _
 from app.models import SubmissionKey
+from app.services import connections
 
 FIELD = "_submission"
 HEADER = "Idempotency-Key"
@@ -176,6 +177,8 @@ def _write_key(session: Session) -> None:
         return
     submission: Submission | None = g.get("submission")
     if submission is None or submission.row_id is not None or session is not db.session():
+        return
+    if not connections.wrote(session):  # a commit of reads only: nothing was submitted
         return
     row = SubmissionKey(user_id=submission.user_id, key=submission.key,
                         fingerprint=submission.fingerprint)

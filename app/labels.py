@@ -53,6 +53,50 @@ DECISION_LABELS = {"award": _l("Final award"), "settlement": _l("Settlement agre
 SIDE_LABELS = {"claimant": _l("Claimant"), "respondent": _l("Respondent")}
 
 
+# Who will see a document, by its scope.
+SCOPE_LABELS = {
+    "participants": _l("Everyone in the case"),
+    "mediation": _l("Everyone in the mediation (not the arbitrator)"),
+    "tribunal": _l("The arbitrator and the Centre"),
+    "institution": _l("The Centre only"),
+    "caucus:claimant": _l("Caucus: the claimant's side and the mediator"),
+    "caucus:respondent": _l("Caucus: the respondent's side and the mediator"),
+}
+DOCUMENT_KIND_LABELS = {
+    "exhibit": _l("Exhibit / evidence"),
+    "submission": _l("Submission"),
+    "correspondence": _l("Correspondence"),
+    "procedural": _l("Procedural document"),
+    "decision": _l("Decision"),
+}
+# The Centre's corrections to a country's calendar.
+CALENDAR_DAY_LABELS = {
+    "holiday": _l("Public holiday on this date (confirmed or moved here)"),
+    "removed": _l("No holiday on this date (an estimated date that did not happen)"),
+    "closure": _l("The Centre is closed (for every addressee)"),
+}
+# The procedural history printed in a decision: the action that marks each step.
+KEY_DATES = {
+    "submit": _l("Complaint filed"),
+    "accept_filing": _l("Commencement and service of the complaint"),
+    "respond": _l("Response filed"),
+    "proceed_in_default": _l("Respondent in default"),
+    "appoint_mediator": _l("Mediator appointed"),
+    "end_mediation": _l("Mediation ended without settlement"),
+    "file_defence": _l("Answer and statement of defence filed"),
+    "appoint_arbitrator": _l("Arbitrator appointed"),
+    "nominate_presiding": _l("Tribunal constituted"),
+    "appoint_presiding": _l("Tribunal constituted"),
+    "suspend_proceedings": _l("Proceedings suspended for settlement"),
+    "close_proceedings": _l("Proceedings closed"),
+}
+ARBITRATOR_CAPACITY_LABELS = {
+    "presiding": _l("Presiding arbitrator"),
+    "claimant_nominee": _l("Arbitrator nominated by the claimant"),
+    "respondent_nominee": _l("Arbitrator nominated by the respondent"),
+    "sole": _l("Sole arbitrator"),
+}
+
 def countries(locale: str | None = None) -> list[tuple[str, str]]:
     """(code, name) of every ISO 3166 country, sorted by name in the reader's language."""
     loc = Locale.parse(locale or str(get_locale() or "en"))

@@ -31,10 +31,10 @@ def bench_compute() -> None:
 def bench_sweep(cases: int) -> None:
     import config
     from app import create_app
+    from app.cases.sweep.run import sweep
     from app.extensions import db
     from app.filing import service as filing
     from app.models import User
-    from app.services.deadlines import sweep
 
     settings = config.TestConfig()
     app = create_app(settings)

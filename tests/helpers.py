@@ -1,18 +1,134 @@
-"""What tests share: steps that read like what users do (file a complaint, serve it, bring
-it into mediation, act on it, upload), so tests never import one another."""
+"""What tests share: steps that read like what users do — type a complaint step by step, file
+it, serve it, bring it into mediation, act on it, upload documents — and the sample files they
+upload, so that test modules never import one another."""
 
 from __future__ import annotations
 
+import io
+import os
+import re
+import zipfile
+from datetime import datetime, timedelta
+from functools import cache
+
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+import config
+from app import create_app
 from app.extensions import db
-from app.models import Case
-from tests.conftest import PASSWORD, link_in, outbox_to
-from tests.http.document_steps import documents, pdf_bytes, sample, upload
-from tests.http.filing_steps import file_complaint, fill_complaint, start_draft
+from app.models import Case, Document
+from tests.conftest import ON_POSTGRES, PASSWORD, link_in, outbox_to
 
-__all__ = ["act", "case", "documents", "file_complaint", "fill_complaint", "into_mediation",
-           "pdf_bytes", "sample", "served_case", "start_draft", "upload"]
+# ----------------------------------------------------------------------------- the complaint
+CLAIMANT = {"capacity": "claimant", "name": "Nile Textiles S.A.E.", "country": "EG",
+            "address": "12 Corniche el Nil, Cairo", "email": "claimant@example.test",
+            "counsel_name": "", "counsel_firm": "", "counsel_email": ""}
+RESPONDENT = {"name": "Gulf Fashion Trading LLC", "country": "AE",
+              "address": "Business Bay, Dubai", "email": "respondent@example.test"}
+RIGHT = {"kind": "trademark", "title": "NILE COTTON", "registration_number": "EG-118204",
+         "office": "Egyptian Trademark Office", "country": "EG", "owner": "Nile Textiles S.A.E."}
+INFRINGEMENT = {"description": "Counterfeit bed linen sold under the NILE COTTON mark.",
+                "locations": "https://market.example/item/1\nUnited Arab Emirates",
+                "since": "2026-01-15"}
+REMEDIES = {"cease_use": "y", "cease_use_details": "Stop selling the goods.",
+            "damages": "y", "damages_amount": "25000", "damages_currency": "USD"}
+PROCEEDINGS = {"language": "en", "mediation_days": "60"}
 
 
+def start_draft(client: FlaskClient, procedure: str | None = None) -> int:
+    response = client.post("/file/new", data={"procedure": procedure} if procedure else {})
+    assert response.status_code == 302
+    return int(re.search(r"/file/(\d+)/claimant", response.location).group(1))
+
+
+def fill_complaint(client: FlaskClient, draft_id: int, **overrides) -> None:
+    steps = [("claimant", CLAIMANT), ("respondent", RESPONDENT), ("rights", RIGHT),
+             ("infringement", INFRINGEMENT), ("remedies", REMEDIES),
+             ("proceedings", PROCEEDINGS)]
+    for step, data in steps:
+        payload = {**data, **overrides.get(step, {})}
+        response = client.post(f"/file/{draft_id}/{step}", data=payload)
+        assert response.status_code == 302, (step, response.get_data(as_text=True)[:2000])
+
+
+def file_complaint(client: FlaskClient, procedure: str | None = None, **overrides) -> str:
+    """File a complete complaint under `procedure` (default: med-arb); returns the number."""
+    draft_id = start_draft(client, procedure)
+    fill_complaint(client, draft_id, **overrides)
+    response = client.post(f"/file/{draft_id}/submit")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    match = re.search(r"/cases/(SULH-\d{4}-\d{6})/receipt", response.location)
+    assert match, response.location
+    return match.group(1)
+
+
+# ------------------------------------------------------------------------------- documents
+@cache
+def pdf_bytes(pages: int = 1) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _zip(names: dict[str, bytes], *, first: tuple[str, bytes] | None = None) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        if first:
+            archive.writestr(zipfile.ZipInfo(first[0]), first[1])  # stored, as ODF requires
+        for name, data in names.items():
+            archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+SAMPLES: dict[str, bytes] = {
+    "pdf": b"",  # filled lazily (pypdf)
+    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20,
+    "jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20,
+    "docx": _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"}),
+    "xlsx": _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}),
+    "odt": _zip({"content.xml": b"<office:document-content/>"},
+                first=("mimetype", b"application/vnd.oasis.opendocument.text")),
+    "txt": "Witness statement — إفادة شاهد\n".encode(),
+    "eml": b"From: agent@example.test\r\nTo: buyer@example.test\r\nSubject: Order\r\n\r\nHi\r\n",
+    "mp4": b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 40,
+}
+
+
+def sample(ext: str) -> bytes:
+    return pdf_bytes() if ext == "pdf" else SAMPLES[ext]
+
+
+def upload(client, number: str, files: list[tuple[str, bytes]] | None = None, *,
+           scope: str = "participants", kind: str = "exhibit", title: str = "Evidence",
+           confirm: bool = True, extra: dict | None = None, expect: int | None = 302):
+    files = files if files is not None else [("evidence.pdf", pdf_bytes())]
+    data: dict = {"scope": scope}
+    if confirm:
+        data["confirm"] = "y"
+    for i, (name, content) in enumerate(files):
+        data[f"files-{i}-file"] = (io.BytesIO(content), name)
+        data[f"files-{i}-title"] = title if len(files) == 1 else f"{title} {i + 1}"
+        data[f"files-{i}-kind"] = kind
+    data.update(extra or {})
+    response = client.post(f"/cases/{number}/documents/upload", data=data,
+                           content_type="multipart/form-data")
+    if expect is not None:
+        assert response.status_code == expect, response.get_data(as_text=True)[:3000]
+    return response
+
+
+def documents() -> list[Document]:
+    db.session.expire_all()
+    return list(db.session.scalars(db.select(Document).order_by(Document.id)))
+
+
+# ------------------------------------------------------------------------------- the case
 def act(client, number: str, action: str, data: dict | None = None, expect: int = 302):
     response = client.post(f"/cases/{number}/actions/{action}", data=data or {})
     assert response.status_code == expect, (action, response.status_code,
@@ -67,3 +183,65 @@ def into_mediation(app, people) -> str:
     page = people.client("claimant").get(f"/cases/{number}").get_data(as_text=True)
     assert "Welcome to the joint session." in page
     return number
+
+
+def in_arbitration(app, people) -> str:
+    """A med-arb case past mediation: the defence filed, the arbitrator appointed."""
+    number = into_mediation(app, people)
+    act(people.client("claimant"), number, "end_mediation")
+    act(people.client("respondent"), number, "file_defence", {"body": "Genuine goods."})
+    act(people.client("manager"), number, "appoint_arbitrator",
+        {"neutral_id": people.user("arbitrator").id})
+    assert case(number).stage == "arbitration"
+    return number
+
+
+def due_moment(numbers: list[str]) -> datetime:
+    """A minute after the last open time limit of these cases ends: when a sweep applies
+    them all."""
+    return max(d.due_at for n in numbers for d in case(n).open_deadlines()) + timedelta(minutes=1)
+
+
+def switch(client, lang: str, next_path: str = "/"):
+    """Choose the interface language, as the header's form does."""
+    return client.post("/language", data={"lang": lang, "next": next_path})
+
+
+# A complaint asking only for the transfer of a domain name (the expedited procedure's remedy).
+DOMAIN_ONLY = {"cease_use": "", "damages": "", "domain_transfer": "y",
+               "domain_transfer_details": "nile-cotton-outlet.example"}
+
+
+# ------------------------------------------------------------------------------ migrations
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# A scratch database named after the test database, so parallel suites do not collide.
+PG_SCRATCH = os.environ.get("TEST_DATABASE_URL", "").rsplit("/", 1)[-1] + "_migrations"
+
+
+def scratch_url(tmp_path) -> str:
+    if not ON_POSTGRES:
+        return f"sqlite:///{tmp_path / 'migrated.db'}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_SCRATCH} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {PG_SCRATCH}"))
+    admin.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_SCRATCH}"
+
+
+def scratch_app(tmp_path):
+    settings = config.TestConfig()
+    settings.SQLALCHEMY_DATABASE_URI = scratch_url(tmp_path)
+    settings.SQLALCHEMY_ENGINE_OPTIONS = {}
+    return create_app(settings)
+
+
+def old_event_hash(e) -> str:
+    """The hash of revisions before 9c4e2a7b51d3, as app/models/audit.py computed it then
+    (actor_roles left out) — written out here, not taken from the migration under test."""
+    import hashlib
+    import json
+
+    payload = [e.prev_hash, e.case_id, e.seq, e.at.isoformat(), e.actor_id, e.actor_name,
+               e.action, e.stage_from, e.stage_to, e.detail, e.visibility]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

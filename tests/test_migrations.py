@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 import config
 from app import create_app
 from app.extensions import db
 from tests.conftest import ON_POSTGRES
-
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-# A scratch database named after the test database, so parallel suites do not collide.
-PG_SCRATCH = os.environ.get("TEST_DATABASE_URL", "").rsplit("/", 1)[-1] + "_migrations"
-
-
-def _scratch_url(tmp_path) -> str:
-    if not ON_POSTGRES:
-        return f"sqlite:///{tmp_path / 'migrated.db'}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_SCRATCH} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_SCRATCH}"))
-    admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_SCRATCH}"
-
-
-def _scratch_app(tmp_path):
-    settings = config.TestConfig()
-    settings.SQLALCHEMY_DATABASE_URI = _scratch_url(tmp_path)
-    settings.SQLALCHEMY_ENGINE_OPTIONS = {}
-    return create_app(settings)
+from tests.helpers import old_event_hash, scratch_app, scratch_url
 
 
 def test_migrations_build_the_models_and_roll_back(tmp_path):
-    app = _scratch_app(tmp_path)
+    app = scratch_app(tmp_path)
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
@@ -56,23 +33,12 @@ def test_migrations_build_the_models_and_roll_back(tmp_path):
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="checks a PostgreSQL-only constraint behaviour")
 def test_named_constraints_exist_on_postgres(tmp_path):
-    app = _scratch_app(tmp_path)
+    app = scratch_app(tmp_path)
     with app.app_context():
         upgrade()
         checks = {c["name"] for c in inspect(db.engine).get_check_constraints("cases")}
         assert {"ck_cases_mediation_days", "ck_cases_language"} <= checks
         db.engine.dispose()
-
-
-def _old_event_hash(e) -> str:
-    """The hash of revisions before 9c4e2a7b51d3, as app/models/audit.py computed it then
-    (actor_roles left out) — written out here, not taken from the migration under test."""
-    import hashlib
-    import json
-
-    payload = [e.prev_hash, e.case_id, e.seq, e.at.isoformat(), e.actor_id, e.actor_name,
-               e.action, e.stage_from, e.stage_to, e.detail, e.visibility]
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _some_cases() -> list[str]:
@@ -97,7 +63,7 @@ def test_upgrading_rehashes_intact_trails_and_leaves_a_broken_one_broken(tmp_pat
     from app.models import AuditEvent
 
     settings = config.TestConfig()
-    settings.SQLALCHEMY_DATABASE_URI = _scratch_url(tmp_path)
+    settings.SQLALCHEMY_DATABASE_URI = scratch_url(tmp_path)
     settings.SQLALCHEMY_ENGINE_OPTIONS = {}
     settings.STORAGE_URL = f"file://{tmp_path / 'storage'}"
     app = create_app(settings)
@@ -114,7 +80,7 @@ def test_upgrading_rehashes_intact_trails_and_leaves_a_broken_one_broken(tmp_pat
         events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.case_id,
                                                                    AuditEvent.seq)).all()
         assert len({e.case_id for e in events}) == 3
-        assert all(_old_event_hash(e) == e.hash for e in events)
+        assert all(old_event_hash(e) == e.hash for e in events)
         # ... and somebody rewrites who accepted the filing (no trigger stops them yet).
         served_id = db.session.execute(text("SELECT id FROM cases WHERE number = :n"),
                                        {"n": served}).scalar_one()

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -91,7 +92,7 @@ class SkippedDay:
     kind: str  # "weekend" | "holiday" | "closure"
     name: str = ""  # weekday or holiday name, so other languages can re-render the reason
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "date": self.date.isoformat()}
 
 
@@ -112,7 +113,7 @@ class DueDate:
     trigger_label: str = "the trigger"
     subdiv: str | None = None  # state or province with its own weekend/holidays (MY-03...)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable form: dates as ISO strings, ``due_at`` as ISO 8601 with +00:00."""
         return {
             "trigger": self.trigger.isoformat(),
@@ -130,7 +131,7 @@ class DueDate:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> DueDate:
+    def from_dict(cls, data: Mapping[str, Any]) -> DueDate:
         """Inverse of :meth:`as_dict`."""
         return cls(
             trigger=date.fromisoformat(data["trigger"]),
@@ -163,7 +164,7 @@ def default_timezone(country: str) -> str:
 def country_name(country: str, locale: str = "en") -> str:
     """Country name from CLDR (via babel); the code itself if unknown."""
     try:
-        return Locale.parse(locale).territories.get(country.upper(), country.upper())
+        return str(Locale.parse(locale).territories.get(country.upper(), country.upper()))
     except (UnknownLocaleError, ValueError):
         return country.upper()
 
@@ -217,7 +218,7 @@ def _non_business(
     d: date,
     country: str,
     closures: frozenset[date] | set[date],
-    overrides: Mapping | None,
+    overrides: Mapping[date, str | None] | None,
     subdiv: str | None = None,
 ) -> SkippedDay | None:
     # A holiday is named first even on a weekend: "Eid al-Fitr" explains more than "Friday".
@@ -412,11 +413,17 @@ def hijri_iso(d: date) -> str:
 
 
 def format_hijri(d: date, locale: str = "en") -> str:
-    """E.g. "1 Ramadan 1447 AH", "1 رمضان 1447 هـ", "1 Ramadan 1447 H" (Western digits)."""
-    h = Gregorian.fromdate(d).to_hijri()
+    """E.g. "1 Ramadan 1447 AH", "1 رمضان 1447 هـ", "1 Ramadan 1447 H" (Western digits).
+
+    "—" outside the Umm al-Qura tables (1924-08-01..2077-11-16): forms take 1900-2100, and a
+    date stored before that check must still leave its page readable."""
+    try:
+        h = Gregorian.fromdate(d).to_hijri()
+    except OverflowError:
+        return "—"
     lang = locale.replace("-", "_").split("_")[0].lower()
     if lang == "fr":
         return f"{h.day} {_HIJRI_MONTHS_FR[h.month - 1]} {h.year} H"
-    if lang not in {"en", "ar", "bn", "tr"}:
-        lang = "en"
-    return f"{h.day} {h.month_name(lang)} {h.year} {h.notation(lang)}"
+    known: Literal["en", "ar", "bn", "tr"] = (
+        "ar" if lang == "ar" else "bn" if lang == "bn" else "tr" if lang == "tr" else "en")
+    return f"{h.day} {h.month_name(known)} {h.year} {h.notation(known)}"

@@ -35,6 +35,11 @@ class CaseRecord(Protocol):
     procedure_key: str
     rules_version: str
     stage: str
+    # While suspended (for settlement): the stage to resume and the days its period had left.
+    suspended_from: str | None
+    suspended_remaining: int | None
+    # When the case reached a terminal stage (the engine sets it: the moment acted for).
+    closed_at: datetime | None
 
     def record_event(
         self,
@@ -96,7 +101,20 @@ class DeadlineRule:
     trigger: str = N_("the start of this stage")  # the event the period runs from
 
 
-Guard = Callable[[Any, "Actor", Mapping[str, Any]], str | None]
+# A guard reads the case, the actor, the submitted data and the moment the engine acts for
+# (never the clock itself: a drill sweeps "as of" another day, a page is rendered for now).
+Guard = Callable[[Any, "Actor", Mapping[str, Any], datetime], str | None]
+
+# The guards that read nothing of a case but its deadlines. An action applied when a deadline
+# expires has one of them or none (`Procedure.check`), so the sweep can decide it on the
+# deadlines it loads in bulk, without the whole case.
+_DEADLINE_GUARDS: set[Guard] = set()
+
+
+def deadline_guard(guard: Guard) -> Guard:
+    """Declare that `guard` reads only the case's deadlines."""
+    _DEADLINE_GUARDS.add(guard)
+    return guard
 
 
 @dataclass(frozen=True)
@@ -164,8 +182,8 @@ class Procedure:
 
     def check(self) -> list[str]:
         """A definition checks itself when it is built, so a broken procedure never loads:
-        unknown stages, terminal stages with actions, deadlines without an expiry action,
-        stages nothing leads to."""
+        unknown stages, terminal stages with actions, deadlines without an expiry action (or
+        with one that needs more than the deadlines to decide), stages nothing leads to."""
         problems: list[str] = []
         keys = {s.key for s in self.stages}
         if len(keys) != len(self.stages):
@@ -206,6 +224,10 @@ class Procedure:
                         f"deadline {stage.deadline.key} needs a system action "
                         f"{stage.deadline.on_expiry!r} in stage {stage.key}"
                     )
+                elif expiry.extends or (expiry.guard is not None
+                                        and expiry.guard not in _DEADLINE_GUARDS):
+                    problems.append(f"expiry action {expiry.name} reads more than the "
+                                    "case's deadlines")
         reachable = {self.initial}
         frontier = [self.initial]
         while frontier:
@@ -271,9 +293,10 @@ def current(key: str) -> Procedure:
 
 
 def refusal(
-    case: CaseRecord, action_name: str, actor: Actor, data: Mapping[str, Any]
+    case: CaseRecord, action_name: str, actor: Actor, data: Mapping[str, Any], *,
+    now: datetime,
 ) -> str | None:
-    """Why `actor` may not take `action_name` now, or None when they may."""
+    """Why `actor` may not take `action_name` at `now`, or None when they may."""
     procedure = procedure_for(case)
     action = procedure.action(action_name)
     if action is None:
@@ -287,17 +310,18 @@ def refusal(
     if action.extends and case.open_deadline_due(_extended_key(procedure, action, case)) is None:
         return N_("This time limit is not running.")
     if action.guard is not None:
-        return action.guard(case, actor, data)
+        return action.guard(case, actor, data, now)
     return None
 
 
-def available_actions(case: CaseRecord, actor: Actor) -> list[Action]:
-    """The actions `actor` may take now, in definition order (system-only actions excluded)."""
+def available_actions(case: CaseRecord, actor: Actor, *, now: datetime) -> list[Action]:
+    """The actions `actor` may take at `now`, in definition order (system-only actions
+    excluded)."""
     procedure = procedure_for(case)
     return [
         a
         for a in procedure.actions_in(case.stage)
-        if a.roles & actor.roles - {SYSTEM} and refusal(case, a.name, actor, {}) is None
+        if a.roles & actor.roles - {SYSTEM} and refusal(case, a.name, actor, {}, now=now) is None
     ]
 
 
@@ -311,12 +335,14 @@ def perform(
     detail: Mapping[str, Any] | None = None,
     visibility: str | None = None,
 ) -> Transition:
-    """Take one action: check, move, set deadlines, record. Raises ActionRefused."""
+    """Take one action at `now`: check, move, set deadlines, record. Raises ActionRefused.
+
+    `now` is the moment the action is taken for — the sweep passes the moment it acts for, so
+    that what follows an expiry is timed from it, also when a drill sweeps as if it were
+    another day. Without it the engine reads the clock once, here, for every rule it applies."""
     data = data or {}
-    # The sweep passes the moment it acts for ("now" in data), so that what follows an
-    # expiry is timed from it, also when a drill sweeps as if it were another day.
-    now = now or data.get("now") or datetime.now(UTC)
-    reason = refusal(case, action_name, actor, data)
+    now = now or datetime.now(UTC)
+    reason = refusal(case, action_name, actor, data, now=now)
     if reason is not None:
         raise ActionRefused(reason)
     procedure = procedure_for(case)
@@ -324,7 +350,11 @@ def perform(
     assert action is not None  # refusal() checked it
     stage_from = case.stage
     resuming = action.target == RESUME
-    stage_to = case.suspended_from if resuming else (action.target or stage_from)
+    if resuming:
+        assert case.suspended_from is not None  # refusal() checked it
+        stage_to = case.suspended_from
+    else:
+        stage_to = action.target or stage_from
     due = None
     event_detail = dict(detail or {})
     if stage_to != stage_from:
@@ -337,6 +367,8 @@ def perform(
             case.suspended_remaining = _days_left(case, procedure.stage(stage_from), now)
         case.close_deadlines(outcome=action.name, at=now)
         case.stage = stage_to
+        if procedure.stage(stage_to).terminal:
+            case.closed_at = now
         rule = procedure.stage(stage_to).deadline
         if rule is not None:
             due = compute_deadline(case, rule, now, days=days)
@@ -418,8 +450,8 @@ def describe(procedure: Procedure) -> Iterable[tuple[str, str, str, str]]:
 
 def table(procedure: Procedure) -> str:
     """The definition printed as a plain-text table (docs, `flask procedures show`)."""
-    rows = [("stage", "action", "roles", "leads to")]
-    rows += [tuple(row) for row in describe(procedure)]
+    rows: list[tuple[str, str, str, str]] = [("stage", "action", "roles", "leads to")]
+    rows += list(describe(procedure))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                      for r in rows)

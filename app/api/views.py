@@ -16,7 +16,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from app import idempotency
@@ -25,6 +24,7 @@ from app.cases.service import take_action
 from app.extensions import csrf, db
 from app.i18n import gettext as _
 from app.models import ApiToken, Case
+from app.models.types import utcnow
 from app.services.access import actor_for, load_case
 from app.services.locking import expect_version
 from workflows.engine import ActionRefused, available_actions, procedure_for, refusal
@@ -88,7 +88,7 @@ def case_json(case: Case) -> dict:
         "version": case.version,
         "language": case.language,
         "roles": sorted(actor.roles),
-        "available_actions": [a.name for a in available_actions(case, actor)],
+        "available_actions": [a.name for a in available_actions(case, actor, now=utcnow())],
         "deadlines": [{"key": d.key, "label": d.label, "addressee": d.addressee,
                        "due_at": d.due_at.isoformat(), "due_date": d.due_date.isoformat()}
                       for d in case.open_deadlines()],
@@ -123,19 +123,18 @@ def take(number: str, name: str):
         return error(404, "not_found", _("This procedure has no such action."))
     if not (actor.roles & definition.roles):
         return error(403, "forbidden", _("Your role in this case does not allow this action."))
-    reason = refusal(case, name, actor, {})
+    reason = refusal(case, name, actor, {}, now=utcnow())
     if reason is not None:
         return error(422, "refused", _(reason))
     form = forms.form_for(name, case, actor)
     if "csrf_token" in form:
         del form["csrf_token"]  # checked once for the request, above
-    form.process(formdata=MultiDict({k: str(v) for k, v in payload.items()
-                                     if not isinstance(v, (dict, list))}))
+    form.process(formdata=forms.formdata_from_json(payload))
     if not form.validate():
         return error(422, "invalid", _("Some fields are missing or invalid."),
                      fields={k: [str(m) for m in v] for k, v in form.errors.items()})
     try:
-        take_action(case, name, current_user, dict(form.data))
+        take_action(case, name, current_user, forms.action_data(name, case, form))
     except ActionRefused as refused:
         db.session.rollback()
         return error(422, "refused", _(refused.reason))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from wtforms import (
-    DateField,
     Form,
     FormField,
     IntegerField,
@@ -21,6 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from app import labels
 from app.extensions import db
+from app.fields import DateField, coerce_id
 from app.i18n import lazy_gettext as _l
 from app.models import Case, User
 from workflows.engine import Actor
@@ -54,7 +56,7 @@ class ResponseForm(FlaskForm):
 
 
 class AppointForm(FlaskForm):
-    neutral_id = SelectField(_l("Neutral"), coerce=int, validators=[DataRequired()])
+    neutral_id = SelectField(_l("Neutral"), coerce=coerce_id, validators=[DataRequired()])
 
 
 class MessageForm(FlaskForm):
@@ -140,7 +142,7 @@ class CourtForm(FlaskForm):
 
 
 class ChallengeForm(FlaskForm):
-    arbitrator = SelectField(_l("Arbitrator challenged"), coerce=int,
+    arbitrator = SelectField(_l("Arbitrator challenged"), coerce=coerce_id,
                              validators=[DataRequired()])
     grounds = TextAreaField(_l("Grounds"), validators=[DataRequired(), Length(max=20000)],
                             description=_l("Circumstances giving rise to justifiable doubts as "
@@ -226,7 +228,7 @@ def _award(case: Case, actor: Actor) -> AwardForm:
     return DraftForm(data=data)
 
 
-def award_orders(case: Case, form: AwardForm) -> dict[str, dict]:
+def _award_orders(case: Case, form: FlaskForm) -> dict[str, dict]:
     orders = {}
     for remedy in case.remedies:
         sub = form[f"order_{remedy.id}"]
@@ -234,6 +236,39 @@ def award_orders(case: Case, form: AwardForm) -> dict[str, dict]:
         orders[str(remedy.id)] = {"granted": None if granted not in ("yes", "no")
                                   else granted == "yes", "text": sub.text.data or ""}
     return orders
+
+
+def action_data(name: str, case: Case, form: FlaskForm) -> dict[str, Any]:
+    """What a validated action form submitted, as the data `take_action` receives: the one
+    function both doors (the web form and the API) go through, so both store the same."""
+    data = {key: value for key, value in form.data.items() if key != "csrf_token"}
+    if name == "draft_award":  # one sub-form per remedy → {remedy id: {granted, text}}
+        data = {key: value for key, value in data.items() if not key.startswith("order_")}
+        data["orders"] = _award_orders(case, form)
+    return data
+
+
+def formdata_from_json(payload: Mapping[str, Any]) -> MultiDict:
+    """A JSON object as the form fields a browser would send: nested objects are sub-forms
+    (`{"order_7": {"granted": "yes"}}` is `order_7-granted=yes`, WTForms' naming), lists are
+    repeated fields, true/false are a ticked or empty box."""
+    fields: MultiDict = MultiDict()
+
+    def add(name: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                add(f"{name}-{key}", inner)
+        elif isinstance(value, list):
+            for item in value:
+                add(name, item)
+        elif isinstance(value, bool):
+            fields.add(name, "y" if value else "")
+        elif value is not None:
+            fields.add(name, str(value))
+
+    for key, value in payload.items():
+        add(str(key), value)
+    return fields
 
 
 def _simple(form_class: type[FlaskForm]) -> Callable[..., FlaskForm]:

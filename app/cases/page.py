@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from app.cases.forms import form_for
@@ -11,11 +12,20 @@ from app.services.access import actor_for, can_see, case_roles, message_visibili
 from workflows.engine import available_actions, procedure_for
 
 
-def case_page(case: Case, user: User) -> dict[str, Any]:
+def page_key(case: Case, user: User, now: datetime) -> tuple[Any, ...]:
+    """What a kept case page depends on: the case's version (every change bumps it), the
+    viewer, and how many of its running time limits have ended by `now` — time alone makes
+    some actions available (proceeding in default once the response period is over) before
+    the sweep records anything, and the page must offer them as soon as it does."""
+    ended = sum(1 for deadline in case.open_deadlines() if deadline.due_at <= now)
+    return ("case", case.id, case.version, user.id, ended)
+
+
+def case_page(case: Case, user: User, now: datetime) -> dict[str, Any]:
     roles = case_roles(case, user)
     procedure = procedure_for(case)
     actor = actor_for(case, user)
-    actions = available_actions(case, actor)
+    actions = available_actions(case, actor, now=now)
     return {
         "case": case,
         "procedure": procedure,

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 
+from app.cases import notices
 from app.decisions.service import create_decision
+from app.edge import parse_id
 from app.extensions import db
+from app.links import external_url
 from app.models import (
     AwardDraft,
     Case,
@@ -31,30 +34,27 @@ from app.models.types import utcnow
 from app.services import notify
 from app.services.access import actor_for, message_visibility
 from app.services.numbering import next_case_number
-from app.web import external_url
-from workflows.engine import ActionRefused, Actor, Transition, perform, procedure_for
+from workflows.engine import ActionRefused, Actor, Transition, perform
 from workflows.procedures.roles import ARBITRATOR, MEDIATOR, RESPONDENT, side_of
 
 Handler = Callable[[Case, Actor, Mapping[str, Any], User | None], Transition]
 
 
 def take_action(case: Case, name: str, user: User | None, data: Mapping[str, Any] | None = None,
-                *, actor: Actor | None = None) -> Transition:
-    """Perform `name` on `case` as `user` (or as `actor`, e.g. the system)."""
+                *, actor: Actor | None = None, now: datetime | None = None) -> Transition:
+    """Perform `name` on `case` as `user` (or as `actor`, e.g. the system), at `now` (the
+    sweep's moment; users act at the present)."""
     data = dict(data or {})
     if actor is None:
         assert user is not None
         actor = actor_for(case, user)
     handler = HANDLERS.get(name)
     if handler is None:
-        transition = perform(case, name, actor, data)
+        transition = perform(case, name, actor, data, now=now)
     else:
         transition = handler(case, actor, data, user)
     if transition.stage_to != transition.stage_from:
-        if procedure_for(case).stage(transition.stage_to).terminal:
-            case.closed_at = utcnow()
-        notify.email_users(notify.case_audience(case, exclude=user), "case_update", case=case,
-                           transition=transition)
+        notices.send(notify.case_audience(case, exclude=user), case, transition)
     db.session.flush()
     return transition
 
@@ -189,7 +189,8 @@ def replace_arbitrator(case: Case, actor: Actor, data: Mapping[str, Any],
 
 def _appoint(case: Case, actor: Actor, data: Mapping[str, Any], role: str,
              action: str, capacity: str | None = None) -> Transition:
-    neutral = db.session.get(User, int(data.get("neutral_id") or 0))
+    neutral_id = parse_id(data.get("neutral_id"))
+    neutral = db.session.get(User, neutral_id) if neutral_id is not None else None
     if neutral is None or not neutral.is_neutral:
         raise ActionRefused("Choose a neutral from the roster.")
     if any(p.user_id == neutral.id and p.role not in (MEDIATOR, ARBITRATOR)
@@ -209,7 +210,7 @@ def _appoint(case: Case, actor: Actor, data: Mapping[str, Any], role: str,
 
 def challenge_arbitrator(case: Case, actor: Actor, data: Mapping[str, Any],
                          user: User | None) -> Transition:
-    member = next((p for p in case.arbitrators() if p.id == int(data.get("arbitrator") or 0)),
+    member = next((p for p in case.arbitrators() if p.id == parse_id(data.get("arbitrator"))),
                   None)
     grounds = str(data.get("grounds") or "").strip()
     if member is None or not grounds or data.get("learned_on") is None:
@@ -221,7 +222,7 @@ def challenge_arbitrator(case: Case, actor: Actor, data: Mapping[str, Any],
                                  "learned_on": data["learned_on"]})
     member.challenge_status, member.challenge_grounds = "pending", grounds
     managers = db.session.scalars(db.select(User).where(User.is_case_manager.is_(True)))
-    notify.email_users(managers, "case_update", case=case, transition=transition)
+    notices.send(managers, case, transition)
     return transition
 
 
@@ -254,7 +255,7 @@ def request_extension(case: Case, actor: Actor, data: Mapping[str, Any],
                     if d.addressee.removesuffix("_counsel") == side)
     deadline.requested_days, deadline.request_reason = days, reason
     managers = db.session.scalars(db.select(User).where(User.is_case_manager.is_(True)))
-    notify.email_users(managers, "case_update", case=case, transition=transition)
+    notices.send(managers, case, transition)
     return transition
 
 
@@ -385,8 +386,7 @@ def schedule_hearing(case: Case, actor: Actor, data: Mapping[str, Any],
     transition = perform(case, "schedule_hearing", actor, data,
                          detail={"start": start, "days": days,
                                  "details": str(data.get("details") or "")})
-    notify.email_users(notify.case_audience(case, exclude=user), "case_update", case=case,
-                       transition=transition)
+    notices.send(notify.case_audience(case, exclude=user), case, transition)
     return transition
 
 

@@ -8,13 +8,14 @@ from markupsafe import escape
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.cases import forms
-from app.cases.page import case_page
+from app.cases.page import case_page, page_key
 from app.cases.service import take_action
 from app.documents.service import UploadRejected, add_documents, commit_or_discard, discard
 from app.documents.views import attachments_form, incoming_from
 from app.extensions import db
 from app.i18n import gettext as _
 from app.idempotency import duplicate_response
+from app.models.types import utcnow
 from app.services.access import actor_for, load_case
 from app.services.fragments import app_cache, cached_page
 from app.services.locking import expect_version
@@ -25,13 +26,14 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 @bp.get("/<number>")
 def show(number: str):
-    """The case as this user may see it. The body is kept per case version, user and language
-    (every change to a case bumps its version: app.models.case.Case.record_event), so a user
-    reloading an unchanged case costs two indexed lookups and no rendering."""
+    """The case as this user may see it. The body is kept per case version, user, language
+    and time limits passed (`page_key`), so a user reloading an unchanged case costs a few
+    indexed lookups and no rendering."""
     case = load_case(number)
-    body = cached_page(("case", case.id, case.version, current_user.id),
+    now = utcnow()
+    body = cached_page(page_key(case, current_user, now),
                        lambda: render_template("cases/_page.html",
-                                               **case_page(case, current_user)))
+                                               **case_page(case, current_user, now)))
     title = app_cache().get_or_render(("case-title", case.id, case.version),
                                       lambda: escape(f"{case.number} — {case.title}"))
     return render_template("cases/show.html", title=title, body=body)
@@ -55,15 +57,13 @@ def action(number: str, name: str):
         return render_template("errors/error.html", status=403, title=_("Not allowed"),
                                message=_("Your role in this case does not allow this action.")
                                ), 403
-    reason = refusal(case, name, actor, {})
+    reason = refusal(case, name, actor, {}, now=utcnow())
     form = forms.form_for(name, case, actor)
     status = 422 if request.method == "POST" else 200
     attachments = attachments_form(case) if name in PLEADINGS else None
     if request.method == "POST" and reason is None and form.validate_on_submit() and (
             attachments is None or attachments.validate()):
-        data = dict(form.data)
-        if name == "draft_award":
-            data["orders"] = forms.award_orders(case, form)
+        data = forms.action_data(name, case, form)
         keys: list[str] = []
         try:
             # The page the user acted on showed this version; if the case moved on since, 409.
@@ -91,7 +91,8 @@ def action(number: str, name: str):
             # Someone changed the case first and nothing of this request was saved: show the
             # form again, still filled in, against the case as it is now, to review and resend.
             case = load_case(number)
-            reason = refusal(case, name, actor_for(case, current_user), {}) or _(
+            reason = refusal(case, name, actor_for(case, current_user), {},
+                             now=utcnow()) or _(
                 "This case changed while you were working — please review it and try again.")
             status = 409
         except BaseException:

@@ -16,12 +16,19 @@ from flask_babel import force_locale
 from app.extensions import db
 from app.i18n import gettext
 from app.i18n import lazy_gettext as _l
-from app.labels import DECISION_LABELS, IP_RIGHT_LABELS, REMEDY_LABELS, country_name
+from app.labels import (
+    ARBITRATOR_CAPACITY_LABELS,
+    DECISION_LABELS,
+    IP_RIGHT_LABELS,
+    KEY_DATES,
+    REMEDY_LABELS,
+    country_name,
+)
+from app.links import external_url
 from app.models import Case, Decision, User
 from app.models.types import utcnow
 from app.services import jobs, notify, pdf
 from app.services.storage import get_storage
-from app.web import external_url
 from workflows.engine import Actor, procedure_for
 
 log = logging.getLogger(__name__)
@@ -31,27 +38,7 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 # The procedural history printed in a decision: the action that marks each step.
-KEY_DATES = {
-    "submit": _l("Complaint filed"),
-    "accept_filing": _l("Commencement and service of the complaint"),
-    "respond": _l("Response filed"),
-    "proceed_in_default": _l("Respondent in default"),
-    "appoint_mediator": _l("Mediator appointed"),
-    "end_mediation": _l("Mediation ended without settlement"),
-    "file_defence": _l("Answer and statement of defence filed"),
-    "appoint_arbitrator": _l("Arbitrator appointed"),
-    "nominate_presiding": _l("Tribunal constituted"),
-    "appoint_presiding": _l("Tribunal constituted"),
-    "suspend_proceedings": _l("Proceedings suspended for settlement"),
-    "close_proceedings": _l("Proceedings closed"),
-}
 
-CAPACITY_LABELS = {
-    "presiding": _l("Presiding arbitrator"),
-    "claimant_nominee": _l("Arbitrator nominated by the claimant"),
-    "respondent_nominee": _l("Arbitrator nominated by the respondent"),
-    "sole": _l("Sole arbitrator"),
-}
 _SEAT_ORDER = ("presiding", "claimant_nominee", "respondent_nominee", "sole")
 
 
@@ -60,7 +47,8 @@ def _tribunal(case: Case) -> list[dict[str, str]]:
     members = sorted(case.arbitrators(), key=lambda p: _SEAT_ORDER.index(p.capacity)
                      if p.capacity in _SEAT_ORDER else len(_SEAT_ORDER))
     return [{"name": p.user.name,
-             "capacity": str(CAPACITY_LABELS.get(p.capacity or "sole", CAPACITY_LABELS["sole"]))}
+             "capacity": str(ARBITRATOR_CAPACITY_LABELS.get(p.capacity or "sole",
+                                                          ARBITRATOR_CAPACITY_LABELS["sole"]))}
             for p in members]
 
 

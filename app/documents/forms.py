@@ -2,7 +2,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -12,16 +11,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.fields import DateField
 from app.i18n import lazy_gettext as _l
-from app.labels import SelectChoice, options
+from app.labels import DOCUMENT_KIND_LABELS, SelectChoice, options
 
-DOCUMENT_KIND_LABELS = {
-    "exhibit": _l("Exhibit / evidence"),
-    "submission": _l("Submission"),
-    "correspondence": _l("Correspondence"),
-    "procedural": _l("Procedural document"),
-    "decision": _l("Decision"),
-}
 FILE_HINT = _l("PDF, PNG, JPEG, DOCX, XLSX, ODT, plain text, e-mail (.eml) or MP4 video.")
 
 

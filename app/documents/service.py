@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from app.documents.sniff import pdf_problem, sniff
 from app.extensions import db
 from app.i18n import gettext as _
-from app.i18n import lazy_gettext as _l
 from app.models import Case, Document, User
 from app.models.document import EXHIBIT_PREFIX
 from app.models.types import utcnow
@@ -37,14 +36,6 @@ from workflows.procedures.roles import (
     side_of,
 )
 
-SCOPE_LABELS = {
-    "participants": _l("Everyone in the case"),
-    "mediation": _l("Everyone in the mediation (not the arbitrator)"),
-    "tribunal": _l("The arbitrator and the Centre"),
-    "institution": _l("The Centre only"),
-    "caucus:claimant": _l("Caucus: the claimant's side and the mediator"),
-    "caucus:respondent": _l("Caucus: the respondent's side and the mediator"),
-}
 # Who besides the listed participants sees a scope: the Centre's case managers.
 CENTRE_SEES = frozenset({"participants", "mediation", "tribunal", "institution"})
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"

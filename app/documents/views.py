@@ -13,9 +13,10 @@ from flask_login import current_user
 from app.documents import exhibit_pdf, service
 from app.documents.forms import ReplaceForm, UploadForm, WithdrawForm, support_choices
 from app.documents.service import Incoming, UploadRejected
+from app.edge import parse_id
 from app.extensions import db
 from app.i18n import gettext as _
-from app.labels import SelectChoice
+from app.labels import SCOPE_LABELS, SelectChoice
 from app.models import Case, Document
 from app.services.access import case_roles, load_case
 from app.services.downloads import attachment, safe_filename, stream_zip
@@ -45,7 +46,7 @@ def index(number: str):
 def upload_form(case: Case) -> UploadForm:
     form = UploadForm()
     scopes = service.allowed_scopes(case, case_roles(case, current_user))
-    form.scope.choices = [SelectChoice(s, str(service.SCOPE_LABELS[s])) for s in scopes]
+    form.scope.choices = [SelectChoice(s, str(SCOPE_LABELS[s])) for s in scopes]
     if len(scopes) == 1 and not form.scope.data:
         form.scope.data = scopes[0]
     for entry in form.files:
@@ -74,8 +75,8 @@ def incoming_from(entries) -> list[Incoming]:
             stream=file.stream, filename=file.filename,
             title=(entry.title.data or "").strip() or file.filename.rsplit(".", 1)[0],
             kind=entry.kind.data, document_date=entry.document_date.data,
-            ip_right_id=int(ident) if kind == "right" and ident.isdigit() else None,
-            remedy_id=int(ident) if kind == "remedy" and ident.isdigit() else None))
+            ip_right_id=parse_id(ident) if kind == "right" else None,
+            remedy_id=parse_id(ident) if kind == "remedy" else None))
     return items
 
 
@@ -123,7 +124,7 @@ def show(number: str, document_id: int):
                            replace_form=ReplaceForm(), withdraw_form=WithdrawForm(),
                            audience=service.audience_names(case, document.scope),
                            centre_sees=document.scope in service.CENTRE_SEES, roles=roles,
-                           scope_label=service.SCOPE_LABELS[document.scope])
+                           scope_label=SCOPE_LABELS[document.scope])
 
 
 @bp.get("/<int:document_id>/download")

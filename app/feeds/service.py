@@ -15,11 +15,12 @@ from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 
 from app.extensions import db
+from app.formatting import deadline_explanation, hijri
 from app.i18n import gettext
+from app.links import external_url
 from app.models import Case, Deadline, User
 from app.models.types import utcnow
 from app.services.access import case_ids_visible_to
-from app.web import deadline_explanation, external_url, hijri
 
 
 def hash_token(token: str) -> str:

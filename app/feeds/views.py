@@ -9,7 +9,8 @@ from flask_wtf import FlaskForm
 from app.extensions import db
 from app.feeds import service
 from app.i18n import gettext as _
-from app.web import external_url, public
+from app.links import external_url
+from app.web import public
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 

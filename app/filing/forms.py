@@ -7,8 +7,6 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DecimalField,
     EmailField,
     RadioField,
     SelectField,
@@ -25,9 +23,12 @@ from wtforms.validators import (
 )
 
 from app import labels
+from app.fields import DateField, DecimalField
 from app.i18n import lazy_gettext as _l
 from workflows import calendar
 
+# The largest amount `remedies.amount` (NUMERIC(14, 2)) holds.
+MAX_AMOUNT = Decimal("999999999999.99")
 CURRENCIES = ("USD", "EUR", "AED", "SAR", "EGP", "JOD", "MAD", "TND", "DZD", "QAR", "KWD",
               "BHD", "OMR", "PKR", "BDT", "INR", "TRY", "MYR", "IDR")
 
@@ -145,7 +146,8 @@ class RemediesForm(StepForm):
                                               validators=[Optional(), Length(max=1000)])
     damages = BooleanField(labels.REMEDY_LABELS["damages"])
     damages_amount = DecimalField(_l("Amount claimed"), places=2,
-                                  validators=[Optional(), NumberRange(min=Decimal("0.01"))])
+                                  validators=[Optional(), NumberRange(min=Decimal("0.01")),
+                                              NumberRange(max=MAX_AMOUNT)])
     damages_currency = SelectField(_l("Currency"),
                                    choices=labels.options((c, c) for c in CURRENCIES))
     licence = BooleanField(labels.REMEDY_LABELS["licence"])

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.cases.service import take_action
+from app.edge import parse_id
 from app.extensions import db
 from app.filing import forms, service
 from app.i18n import gettext as _
@@ -102,7 +103,11 @@ def _rights(case):
     form = forms.RightForm()
     if request.method == "POST":
         if "remove" in request.form:
-            service.remove_right(case, int(request.form["remove"]), current_user)
+            right_id = parse_id(request.form["remove"])
+            if right_id is None or not service.remove_right(case, right_id, current_user):
+                # Only a tampered form names no right of this draft: say so above the list.
+                return _rights_page(case, forms.RightForm(formdata=None), 422,
+                                    remove_error=_("Choose a right from the list."))
             db.session.commit()
             flash(_("Right removed."), "success")
             return redirect(url_for("filing.step", draft_id=case.id, step="rights"))
@@ -115,9 +120,12 @@ def _rights(case):
             return redirect(url_for("filing.step", draft_id=case.id, step="rights"))
         if "continue" in request.form:
             form.title.errors = [*form.title.errors, _("Add at least one right.")]
-    status = 422 if form.errors else 200
+    return _rights_page(case, form, 422 if form.errors else 200)
+
+
+def _rights_page(case, form, status: int, remove_error: str | None = None):
     return render_template("filing/rights.html", case=case, form=form, steps=STEPS,
-                           step="rights"), status
+                           step="rights", remove_error=remove_error), status
 
 
 def _review(case, documents_form=None, errors=(), status=200):

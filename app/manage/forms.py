@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, StringField
+from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app import labels
+from app.fields import DateField
 from app.filing.forms import CountryField, StepForm
 from app.i18n import lazy_gettext as _l
-
-KIND_LABELS = {
-    "holiday": _l("Public holiday on this date (confirmed or moved here)"),
-    "removed": _l("No holiday on this date (an estimated date that did not happen)"),
-    "closure": _l("The Centre is closed (for every addressee)"),
-}
 
 
 class OptionalCountryField(CountryField):
@@ -24,7 +19,7 @@ class OptionalCountryField(CountryField):
 
 
 class CalendarDayForm(StepForm):
-    kind = RadioField(_l("Correction"), choices=labels.options(KIND_LABELS.items()),
+    kind = RadioField(_l("Correction"), choices=labels.options(labels.CALENDAR_DAY_LABELS.items()),
                       default="holiday", validators=[DataRequired()])
     country = OptionalCountryField(_l("Country"),
                            description=_l("Ignored for a closure of the Centre."))

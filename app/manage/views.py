@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date
 from typing import NamedTuple
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, literal, null, select, union_all
@@ -16,9 +14,11 @@ from app.cases import listing
 from app.cases.listing import as_case_rows
 from app.extensions import db
 from app.i18n import gettext, ngettext
-from app.manage.forms import KIND_LABELS, CalendarDayForm, DeleteForm
+from app.labels import CALENDAR_DAY_LABELS
+from app.manage import calendars
+from app.manage.forms import CalendarDayForm, DeleteForm
 from app.models import CalendarDay, Case, Deadline, Decision, Job
-from app.services import calendars, jobs, queries, relay, stage_totals
+from app.services import jobs, queries, relay, stage_totals
 from app.services.paging import keyset_page, page_size
 from workflows.engine import procedures
 
@@ -26,9 +26,6 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 QUEUE_SIZE = 10  # the oldest filings; the rest are a click away (stage=review)
 OVERDUE_SHOWN = 10
-# Each worker keeps the stage totals it last read (app/services/stage_totals.py) for REREAD
-# seconds, and reads them again in a background thread while requests go on with its copy.
-REREAD = 15.0
 
 
 @bp.before_request
@@ -37,37 +34,12 @@ def case_managers_only():
         abort(404)
 
 
-def stage_counts() -> dict[str, int]:
-    cache = current_app.extensions.setdefault("sulh_stage_counts", {})
-    if "counts" not in cache:  # this worker's first console page
-        _read_totals(cache)
-        return cache["counts"]
-    counts = cache["counts"]  # this page shows these, whenever the reread below finishes
-    if cache["expires"] < time.monotonic() and not cache.get("counting"):
-        cache["counting"] = True  # one reread per worker at a time
-        threading.Thread(target=_read_in_background,
-                         args=(current_app._get_current_object(), cache), daemon=True).start()
-    return counts
-
-
-def _read_totals(cache: dict) -> None:
-    cache["counts"] = stage_totals.current()[0]
-    cache["expires"] = time.monotonic() + REREAD
-
-
-def _read_in_background(app, cache: dict) -> None:
-    try:
-        with app.app_context():
-            _read_totals(cache)
-    finally:
-        cache["counting"] = False
-
-
 class Overdue(NamedTuple):
     id: int
-    label: str
+    label: str  # the time limit, untranslated (N_ in the procedure)
     due_date: date
-    outcome: str | None
+    outcome: str  # what its expiry did, untranslated
+    number: str | None  # the case (None: a draft)
 
 
 class FailedDecision(NamedTuple):
@@ -82,7 +54,8 @@ def _side_panels() -> Select:
     Each part is a subquery (SQLite takes ORDER BY and LIMIT only there) padded to the same
     columns; `at` carries each part's order, which a UNION does not promise to keep."""
     overdue = (select(Deadline.id, Deadline.label, Deadline.outcome, Deadline.due_date,
-                      Deadline.due_at)
+                      Deadline.due_at, Case.number, Case.rules_version)
+               .join(Case, Case.id == Deadline.case_id)
                .where(Deadline.status == "expired").order_by(Deadline.due_at.desc())
                .limit(OVERDUE_SHOWN).subquery())
     failed = (select(Decision.id, Decision.error, Case.number)
@@ -91,9 +64,11 @@ def _side_panels() -> Select:
     return union_all(
         select(literal("overdue").label("panel"), overdue.c.id.label("n"),
                overdue.c.label.label("text"), overdue.c.outcome.label("note"),
-               overdue.c.due_date.label("day"), overdue.c.due_at.label("at")),
-        select(literal("failed"), failed.c.id, failed.c.error, failed.c.number, null(), null()),
-        select(literal("jobs"), func.count(), null(), null(), null(), null())
+               overdue.c.due_date.label("day"), overdue.c.due_at.label("at"),
+               overdue.c.number.label("number"), overdue.c.rules_version.label("rules")),
+        select(literal("failed"), failed.c.id, failed.c.error, failed.c.number, null(), null(),
+               null(), null()),
+        select(literal("jobs"), func.count(), null(), null(), null(), null(), null(), null())
         .select_from(Job).where(Job.status == "failed"))
 
 
@@ -102,9 +77,9 @@ _SIDE_PANELS = _side_panels()  # built once (see app.services.paging.keyset_stat
 
 def side_panels() -> tuple[tuple[Overdue, ...], list[FailedDecision], int]:
     overdue, failed, job_failures = [], [], 0
-    for panel, n, words, note, day, at in queries.rows(_SIDE_PANELS):
+    for panel, n, words, note, day, at, number, rules in queries.rows(_SIDE_PANELS):
         if panel == "overdue":
-            overdue.append((at, Overdue(n, words, day, note)))
+            overdue.append((at, Overdue(n, words, day, outcome_label(rules, note), number)))
         elif panel == "failed":
             failed.append(FailedDecision(n, words, note))
         else:
@@ -114,10 +89,18 @@ def side_panels() -> tuple[tuple[Overdue, ...], list[FailedDecision], int]:
     return tuple(row for _at, row in overdue), failed, job_failures
 
 
+def outcome_label(rules_version: str, action: str | None) -> str:
+    """What an expiry did, as the procedure names it ("Respondent in default; the case
+    proceeds"), untranslated; the raw key only for an action no procedure knows."""
+    found = next((p.action(action) for p in procedures()
+                  if p.rules_version == rules_version and action), None)
+    return (found.done or found.label) if found is not None else (action or "")
+
+
 @bp.get("/")
 def queue():
     queue = as_case_rows(queries.rows(listing.review_queue(QUEUE_SIZE)))
-    counts = stage_counts()
+    counts = stage_totals.current()[0]  # the shared table: counted once a minute, for all
     stage = request.args.get("stage") or None
     size = page_size()
     page = keyset_page(listing.all_cases(size, in_stage=bool(stage)), request.args.get("after"),
@@ -174,7 +157,7 @@ def calendar_days():
         return redirect(url_for("manage.calendar_days"))
     rows = db.session.scalars(select(CalendarDay).order_by(CalendarDay.day.desc())).all()
     return render_template("manage/calendar.html", form=form, rows=rows,
-                           kind_labels=KIND_LABELS, delete_form=DeleteForm()), (
+                           kind_labels=CALENDAR_DAY_LABELS, delete_form=DeleteForm()), (
         422 if form.errors else 200)
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from app.extensions import db
-from app.models.audit import AuditEvent
+from app.models.audit import AuditEvent, event_hash
 from app.models.deadline import Deadline
 from app.models.types import UTCDateTime, utcnow
 from workflows import calendar
@@ -47,19 +47,36 @@ LANGUAGES = ("en", "ar", "fr")
 SIDES = ("claimant", "respondent")
 
 
-class DeadlineFacts:
-    """What the procedures' guards read of a case's deadlines, shared by the ORM case and the
-    sweep's in-memory BatchCase (app/services/expiries.py): both have `number`, `id` and
-    `deadlines` (rows with status, key, due_at, addressee, requested_days, extended_days)."""
+def case_reference(number: str | None, case_id: int) -> str:
+    """The case number, or the draft reference before filing."""
+    return number or f"DRAFT-{case_id}"
 
-    number: str | None
+
+def deadline_row(case_id: int, rule: Any, due: calendar.DueDate, *, at: datetime,
+                 basis: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a deadline the engine opens (`basis`: how its due date was reached)."""
+    return {"case_id": case_id, "key": rule.key, "label": rule.label,
+            "addressee": rule.addressee, "on_expiry": rule.on_expiry, "source": rule.source,
+            "due_date": due.due_date, "due_at": due.due_at, "basis": basis, "status": "open",
+            "created_at": at, "extended_days": 0}
+
+
+class CaseRules:
+    """The engine's `CaseRecord` rules, written once for the ORM `Case` and the sweep's
+    in-memory `BatchCase` (app/cases/sweep/apply.py): what the guards read of the deadlines,
+    how deadlines close, what a new deadline and a new audit event hold and how the event is
+    chained. Each class stores the new rows its own way (`add_deadline`, `add_event`)."""
+
     id: int
-    deadlines: Any
+    number: str | None
+    deadlines: Any  # rows with status, key, due_at, addressee, requested_days, extended_days
+    event_count: int
+    chain_head: str
+    last_activity_at: datetime
 
     @property
     def reference(self) -> str:
-        """The case number, or the draft reference before filing."""
-        return self.number or f"DRAFT-{self.id}"
+        return case_reference(self.number, self.id)
 
     def open_deadlines(self) -> list[Any]:
         return [d for d in self.deadlines if d.status == "open"]
@@ -76,8 +93,40 @@ class DeadlineFacts:
     def deadline_extended(self, key: str) -> bool:
         return any(d.key == key and d.extended_days for d in self.open_deadlines())
 
+    # --- the engine's writes ------------------------------------------------------------
+    def close_deadlines(self, *, outcome: str, at: datetime) -> None:
+        for deadline in self.open_deadlines():
+            deadline.status = "expired" if deadline.due_at <= at else "met"
+            deadline.outcome = outcome
+            deadline.closed_at = at
 
-class Case(DeadlineFacts, db.Model):
+    def open_deadline(self, rule: Any, due: calendar.DueDate, *, at: datetime) -> None:
+        self.add_deadline(deadline_row(self.id, rule, due, at=at, basis=self.due_basis(due)))
+
+    def record_event(self, *, action: str, actor: Any, stage_from: str, stage_to: str,
+                     detail: Mapping[str, Any], visibility: str, at: datetime) -> None:
+        """Append the next link of the case's hash-chained audit trail. The case keeps the
+        chain's head and length, so appending reads no event."""
+        row = {"case_id": self.id, "seq": (self.event_count or 0) + 1, "at": at,
+               "actor_id": actor.user_id, "actor_name": actor.name,
+               "actor_roles": ",".join(sorted(actor.roles)), "action": action,
+               "stage_from": stage_from, "stage_to": stage_to, "detail": _plain(detail),
+               "visibility": visibility, "prev_hash": self.chain_head or ""}
+        row["hash"] = event_hash(row)
+        self.event_count, self.chain_head, self.last_activity_at = row["seq"], row["hash"], at
+        self.add_event(row)
+
+    def due_basis(self, due: calendar.DueDate) -> dict[str, Any]:
+        return due.as_dict()
+
+    def add_deadline(self, row: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def add_event(self, row: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class Case(CaseRules, db.Model):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint("mediation_days IN (60, 90)", name="mediation_days"),
@@ -268,68 +317,20 @@ class Case(DeadlineFacts, db.Model):
         deadline.reminder_sent_at = None
         return due
 
-    def open_deadline(self, rule: Any, due: calendar.DueDate, *, at: datetime) -> None:
-        self.deadlines.append(
-            Deadline(
-                case_id=self.id,
-                key=rule.key,
-                label=rule.label,
-                addressee=rule.addressee,
-                on_expiry=rule.on_expiry,
-                source=rule.source,
-                due_date=due.due_date,
-                due_at=due.due_at,
-                basis=due.as_dict(),
-                status="open",
-                created_at=at,
-            )
-        )
-
-    def close_deadlines(self, *, outcome: str, at: datetime) -> None:
-        for deadline in self.open_deadlines():
-            deadline.status = "expired" if deadline.due_at <= at else "met"
-            deadline.outcome = outcome
-            deadline.closed_at = at
-
-    def record_event(
-        self,
-        *,
-        action: str,
-        actor: Any,
-        stage_from: str,
-        stage_to: str,
-        detail: Mapping[str, Any],
-        visibility: str,
-        at: datetime,
-    ) -> None:
-        """Append the next link of the case's hash-chained audit trail. The case row keeps
-        the chain's head and length, so appending reads no event; touching the row also bumps
-        its version, so every action takes the optimistic lock."""
-        session = object_session(self) or db.session
+    def record_event(self, **event: Any) -> None:
         if self.id is None:  # the event's hash covers its case id
-            session.flush()
-        self.event_count = (self.event_count or 0) + 1
-        self.last_activity_at = at
-        event = AuditEvent(
-            case_id=self.id,
-            seq=self.event_count,
-            at=at,
-            actor_id=actor.user_id,
-            actor_name=actor.name,
-            actor_roles=",".join(sorted(actor.roles)),
-            action=action,
-            stage_from=stage_from,
-            stage_to=stage_to,
-            detail=_plain(detail),
-            visibility=visibility,
-            prev_hash=self.chain_head or "",
-        )
-        event.hash = self.chain_head = event.compute_hash()
+            (object_session(self) or db.session).flush()
+        super().record_event(**event)  # touching the row bumps its version: the optimistic lock
+
+    def add_deadline(self, row: dict[str, Any]) -> None:
+        self.deadlines.append(Deadline(**row))
+
+    def add_event(self, row: dict[str, Any]) -> None:
+        event = AuditEvent(**row)
         if "events" in self.__dict__:  # keep a loaded trail complete
             self.events.append(event)
         else:  # appending would load every event of the case first
-            session.add(event)
-
+            (object_session(self) or db.session).add(event)
 
 class Party(db.Model):
     """A side of the dispute as pleaded: who they are, not who signs in for them."""

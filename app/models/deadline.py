@@ -84,6 +84,11 @@ def calendar_adjustments(country: str) -> tuple[frozenset[date], dict[date, str 
     rows = db.session.scalars(select(CalendarDay).where(
         or_(CalendarDay.country == country.upper(), CalendarDay.country == "*"))).all()
     closures = frozenset(r.day for r in rows if r.kind == "closure")
-    overrides = {r.day: (r.name or "Public holiday") if r.kind == "holiday" else None
-                 for r in rows if r.kind != "closure"}
+    overrides = {r.day: holiday_name(r.kind, r.name) for r in rows if r.kind != "closure"}
     return closures, overrides
+
+
+def holiday_name(kind: str, name: str | None) -> str | None:
+    """What a correction makes of its day: a holiday of that name, or (removed) a working
+    day."""
+    return (name or "Public holiday") if kind == "holiday" else None

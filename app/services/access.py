@@ -6,9 +6,11 @@ Within a case, each piece of material carries a visibility, checked here and now
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.extensions import db
 from app.models import Case, Participant, User
@@ -29,7 +31,7 @@ def actor_for(case: Case, user: User) -> Actor:
 
 def load_case(number: str) -> Case:
     """The case the current user may see, or 404 — never 403, which would confirm it exists."""
-    case = db.session.scalar(select(Case).where(Case.number == number))
+    case: Case | None = db.session.scalar(select(Case).where(Case.number == number))
     if case is None or not current_user.is_authenticated or not case_roles(case, current_user):
         abort(404)
     return case
@@ -69,6 +71,6 @@ def message_visibility(channel: str) -> str:
     return "mediation" if channel == "joint" else channel
 
 
-def case_ids_visible_to(user: User):
+def case_ids_visible_to(user: User) -> Select[Any]:
     """A select of the ids of the cases a user takes part in (for list pages)."""
     return select(Participant.case_id).where(Participant.user_id == user.id)

@@ -36,6 +36,7 @@ from sqlalchemy import Select, select
 from app.extensions import db
 from app.models import AuditEvent, Case, Document
 from app.models.audit import HASHED_COLUMNS, hash_of
+from app.models.case import case_reference
 
 UPLOADS = frozenset({"upload_document", "replace_document"})
 BATCH_CASES = 1000
@@ -166,23 +167,40 @@ def check_case_row(case: Any, events: Sequence[Any]) -> list[str]:
 
 
 def check_documents(events: Sequence[Any], documents: Sequence[Any]) -> list[str]:
+    """Every document row against its upload event. Uploads recorded before documents were
+    numbered (revision d0c5e7a1b3f9) name no document and no size, only the title and the
+    SHA-256: those are matched to their rows by the SHA-256."""
     problems = []
-    uploads = {e.detail.get("document"): e for e in events
-               if e.action in UPLOADS and isinstance(e.detail, dict)}
+    uploads: dict[Any, Any] = {}
+    early: list[Any] = []
+    for e in events:
+        if e.action in UPLOADS and isinstance(e.detail, dict):
+            if "document" in e.detail:
+                uploads[e.detail["document"]] = e
+            else:
+                early.append(e)
     for d in documents:
         e = uploads.pop(d.id, None)
+        compared: tuple[str, ...] = ("sha256", "size", "scope")
         if e is None:
-            problems.append(f"document {d.id} has no upload event")
-            continue
-        for name, recorded, stored in (("sha256", e.detail.get("sha256"), d.sha256),
-                                       ("size", e.detail.get("size"), d.size),
-                                       ("scope", e.visibility, d.scope)):
-            if recorded != stored:
-                problems.append(f"document {d.id}: {name} {stored} differs from its upload "
-                                f"event {e.seq} ({recorded})")
+            e = next((x for x in early if x.detail.get("sha256") == d.sha256), None)
+            if e is None:
+                problems.append(f"document {d.id} has no upload event")
+                continue
+            early.remove(e)
+            compared = ("sha256", "scope")
+        recorded = {"sha256": e.detail.get("sha256"), "size": e.detail.get("size"),
+                    "scope": e.visibility}
+        stored = {"sha256": d.sha256, "size": d.size, "scope": d.scope}
+        for name in compared:
+            if recorded[name] != stored[name]:
+                problems.append(f"document {d.id}: {name} {stored[name]} differs from its "
+                                f"upload event {e.seq} ({recorded[name]})")
     for document_id, e in uploads.items():
         problems.append(f"document {document_id} recorded by event {e.seq} ({e.action}) has "
                         "no row")
+    for e in early:
+        problems.append(f"the document recorded by event {e.seq} ({e.action}) has no row")
     return problems
 
 
@@ -193,7 +211,7 @@ def orphaned(events: Sequence[Any], documents: Sequence[Any]) -> list[str]:
 
 
 def reference(case: Any) -> str:
-    return case.number or f"DRAFT-{case.id}"
+    return case_reference(case.number, case.id)
 
 
 def _count(tally: Tally, problems: list[Problem]) -> list[Problem]:
@@ -202,7 +220,8 @@ def _count(tally: Tally, problems: list[Problem]) -> list[Problem]:
     return problems
 
 
-def _after(query: Select, column: Any, after: int | None, upto: int | None) -> Select:
+def _after(query: Select[Any], column: Any, after: int | None,
+           upto: int | None) -> Select[Any]:
     if after is not None:
         query = query.where(column > after)
     if upto is not None:

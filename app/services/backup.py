@@ -447,7 +447,7 @@ def _create(output: Path, kind: str, engine: Engine, storage: Any, log: Log, pg_
 
 # --- verifying a backup ------------------------------------------------------------------
 
-def read_manifest(path: Path) -> dict:
+def read_manifest(path: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((Path(path) / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -479,7 +479,7 @@ def _check_file(path: Path, size: int, sha256: str, what: str) -> None:
                           f"{actual_sha}; the manifest says {size} bytes, {sha256})")
 
 
-def _entries(path: Path) -> Iterator[dict]:
+def _entries(path: Path) -> Iterator[dict[str, Any]]:
     with open(Path(path) / OBJECT_LIST, encoding="utf-8") as listing:
         for number, line in enumerate(listing, 1):
             try:
@@ -492,7 +492,8 @@ def _entries(path: Path) -> Iterator[dict]:
             yield entry
 
 
-def verify_backup(path: Path, *, log: Log = _quiet, workers: int = WORKERS) -> dict:
+def verify_backup(path: Path, *, log: Log = _quiet,
+                  workers: int = WORKERS) -> dict[str, Any]:
     """Check every file of a backup against its manifest (size and SHA-256); return the
     manifest, or raise BackupError naming the first problem."""
     path = Path(path)
@@ -503,7 +504,7 @@ def verify_backup(path: Path, *, log: Log = _quiet, workers: int = WORKERS) -> d
     _check_file(path / OBJECT_LIST, objects["size"], objects["sha256"], "the object list")
     meter = _Meter(log, "verified", objects["count"])
 
-    def check(entry: dict) -> None:
+    def check(entry: dict[str, Any]) -> None:
         _check_file(_object_path(path, entry["key"]), entry["size"], entry["sha256"],
                     f"object {entry['key']}")
 
@@ -568,7 +569,7 @@ def _put_objects(path: Path, storage: Any, count: int, overwrite: bool, log: Log
                  workers: int) -> tuple[int, int]:
     meter = _Meter(log, "restored", count)
 
-    def put(entry: dict) -> None:
+    def put(entry: dict[str, Any]) -> None:
         with open(_object_path(path, entry["key"]), "rb") as source:
             try:
                 stored = storage.put(entry["key"], source, overwrite=overwrite)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from typing import IO, cast
 from urllib.parse import quote
 
 from flask import Response, stream_with_context
@@ -23,7 +24,7 @@ def safe_filename(name: str) -> str:
     return result[:200]
 
 
-def attachment(chunks: Iterable[bytes], filename: str, media_type: str, size: int | None,
+def attachment(chunks: Iterator[bytes], filename: str, media_type: str, size: int | None,
                *, inline: bool = False) -> Response:
     name = safe_filename(filename)
     ascii_name = name.encode("ascii", "ignore").decode() or "document"
@@ -71,7 +72,7 @@ def stream_zip(entries: Iterable[tuple[str, Callable[[], Iterable[bytes]]]]) -> 
     import zipfile
 
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED,  # type: ignore[arg-type]
+    with zipfile.ZipFile(cast(IO[bytes], sink), "w", compression=zipfile.ZIP_DEFLATED,
                          compresslevel=6) as archive:
         for name, chunks in entries:
             info = zipfile.ZipInfo(name, date_time=time.gmtime()[:6])

@@ -30,11 +30,12 @@ CSRF_HOLE = "@@csrf@@"
 
 
 class FragmentCache:
-    """A bounded LRU of rendered HTML, by total size."""
+    """A bounded LRU of rendered HTML, by total size in bytes (UTF-8: an Arabic page is about
+    twice its length in characters)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Markup, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()  # gunicorn's gthread workers serve requests in threads
         self.hits = self.misses = 0
@@ -47,20 +48,26 @@ class FragmentCache:
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return found
+            return found[0]
 
     def put(self, key: Hashable, value: str) -> Markup:
         value = Markup(value)  # noqa: S704  (rendered by Jinja: already escaped)
+        size = len(value.encode("utf-8"))
         with self._lock:
             previous = self._entries.pop(key, None)
             if previous is not None:
-                self._bytes -= len(previous)
-            self._entries[key] = value
-            self._bytes += len(value)
+                self._bytes -= previous[1]
+            self._entries[key] = (value, size)
+            self._bytes += size
             while self._bytes > self.max_bytes and len(self._entries) > 1:
-                _, evicted = self._entries.popitem(last=False)
-                self._bytes -= len(evicted)
+                _, (_evicted, evicted_size) = self._entries.popitem(last=False)
+                self._bytes -= evicted_size
         return value
+
+    @property
+    def size(self) -> int:
+        """Bytes held (UTF-8)."""
+        return self._bytes
 
     def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
         found = self.get(key)
@@ -68,7 +75,7 @@ class FragmentCache:
 
 
 def app_cache(name: str = "fragments") -> FragmentCache:
-    caches = current_app.extensions.setdefault("sulh_fragments", {})
+    caches: dict[str, FragmentCache] = current_app.extensions.setdefault("sulh_fragments", {})
     found = caches.get(name)
     if found is None:
         found = caches.setdefault(name, FragmentCache(PAGE_BYTES if name == "pages"

@@ -189,24 +189,25 @@ def execute_periodic(name: str) -> None:
         spec.func()
 
 
-_worker_app: Flask | None = None
+_APP: Flask | None = None  # the app a worker process runs jobs in (use_app, or made once)
 
 
 def _worker_app() -> Flask:
-    global _worker_app
+    global _APP
     if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined]
-    if _worker_app is None:
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        return app
+    if _APP is None:
         from app import create_app
 
-        _worker_app = create_app()
-    return _worker_app
+        _APP = create_app()
+    return _APP
 
 
-def use_app(app: Flask) -> None:
+def use_app(app: Flask | None) -> None:
     """The app a worker process runs jobs in (`flask jobs worker` sets its own)."""
-    global _worker_app
-    _worker_app = app
+    global _APP
+    _APP = app
 
 
 @event.listens_for(Session, "after_commit")

@@ -15,5 +15,5 @@ from sqlalchemy import Executable, Result
 from app.extensions import db
 
 
-def rows(statement: Executable, params: dict[str, Any] | None = None) -> Result:
+def rows(statement: Executable, params: dict[str, Any] | None = None) -> Result[Any]:
     return db.session.connection().execute(statement, params or {})

@@ -28,6 +28,9 @@ import time
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+from redis import Redis
+from rq import Queue
+from rq.cron import CronScheduler
 from sqlalchemy import delete, or_, select, update
 
 from app.extensions import db
@@ -52,6 +55,7 @@ class Relay:
         self.pid = 0
         self.lock = threading.Lock()
         self.next_housekeeping = 0.0
+        self.stopping = False
 
     def ensure_running(self) -> None:
         if not self.app.config["JOBS_BACKGROUND"]:
@@ -69,11 +73,20 @@ class Relay:
         self.ensure_running()
         self.woken.set()
 
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the pass under way and end the thread (a worker shutting down, a test)."""
+        self.stopping = True
+        self.woken.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
+
     def loop(self) -> None:
         poll = float(self.app.config["JOBS_POLL_SECONDS"])
-        while True:
+        while not self.stopping:
             self.woken.wait(poll)
             self.woken.clear()
+            if self.stopping:
+                break
             try:
                 with self.app.app_context():
                     self.housekeeping()
@@ -143,12 +156,12 @@ def recover_lost(now: datetime) -> None:
     ones when Redis has restarted (it keeps nothing on disk: its queue is gone)."""
     lost = or_(Job.lease_until < now, Job.status == "queued") if redis_restarted() else (
         Job.lease_until < now)
-    found = db.session.execute(
+    found = db.session.scalars(
         update(Job).where(Job.status.in_(("queued", "running")), lost)
-        .values(status="pending", lease_until=None)
-        .execution_options(synchronize_session=False))
-    if found.rowcount:
-        log.warning("%s jobs whose runner was lost are handed out again", found.rowcount)
+        .values(status="pending", lease_until=None).returning(Job.id)
+        .execution_options(synchronize_session=False)).all()
+    if found:
+        log.warning("%s jobs whose runner was lost are handed out again", len(found))
     db.session.commit()
 
 
@@ -175,8 +188,6 @@ def enqueue(ids: list[int], now: datetime) -> int:
         .returning(Job.id).execution_options(synchronize_session=False)).all()
     db.session.commit()
     try:
-        from rq import Queue
-
         timeout = current_app.config["JOBS_TIMEOUT"]
         rq_queue().enqueue_many([
             Queue.prepare_data(jobs.execute, args=(job_id,), job_id=f"sulh-job-{job_id}",
@@ -222,9 +233,7 @@ def backlog() -> tuple[int, datetime | None]:
 
 
 # ---------------------------------------------------------------------------------- Redis
-def redis_connection(app: Flask | None = None):
-    from redis import Redis
-
+def redis_connection(app: Flask | None = None) -> Redis:
     app = app or current_app
     connection = app.extensions.get("sulh_redis")
     if connection is None:
@@ -234,9 +243,7 @@ def redis_connection(app: Flask | None = None):
     return connection
 
 
-def rq_queue(app: Flask | None = None):
-    from rq import Queue
-
+def rq_queue(app: Flask | None = None) -> Queue:
     app = app or current_app
     return Queue(app.config["JOBS_QUEUE"], connection=redis_connection(app))
 
@@ -257,14 +264,12 @@ def run_worker(app: Flask, *, burst: bool = False) -> bool:
     return worker.work(burst=burst, with_scheduler=False)
 
 
-SWEEP_JOB = "app.services.deadlines.sweep_job"
+SWEEP_JOB = "app.cases.sweep.run.sweep_job"
 
 
-def cron_scheduler(app: Flask, *, every: int = 60):
+def cron_scheduler(app: Flask, *, every: int = 60) -> CronScheduler:
     """RQ's cron scheduler with the periodic job: the deadline sweep (expiries, then
     reminders) every `every` seconds."""
-    from rq.cron import CronScheduler
-
     scheduler = CronScheduler(connection=redis_connection(app))
     # ttl: a sweep still queued after a few periods is dropped (a newer one is behind it).
     scheduler.register(jobs.execute_periodic, app.config["JOBS_QUEUE"], args=(SWEEP_JOB,),

@@ -11,6 +11,7 @@ worker reads the few stored rows. The totals are for orientation: a minute old a
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, text
 
@@ -35,7 +36,7 @@ def current() -> tuple[dict[str, int], datetime | None]:
     return recount() or (counts, counted_at)
 
 
-def _upsert(dialect: str):
+def _upsert(dialect: str) -> Any:
     from sqlalchemy.dialects import postgresql, sqlite
 
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(StageTotal)
@@ -44,7 +45,7 @@ def _upsert(dialect: str):
 
 
 def stored() -> tuple[dict[str, int], datetime | None]:
-    rows = queries.rows(_STORED).all()
+    rows: list[tuple[str, int, datetime]] = [tuple(row) for row in queries.rows(_STORED)]
     return ({stage: cases for stage, cases, _at in rows if stage},
             min((at for _s, _c, at in rows), default=None))
 

@@ -24,10 +24,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import urlparse
 
 from flask import current_app
+from sqlalchemy import CompoundSelect, Select
 
 CHUNK = 1024 * 1024
 UPLOAD_MARK = "#upload="  # how an unfinished S3 multipart upload is listed
@@ -101,7 +102,9 @@ class _Hashing:
 
 class _Base:
     def save_bytes(self, data: bytes, *, prefix: str, suffix: str = "") -> StoredObject:
-        return self.save(io.BytesIO(data), prefix=prefix, suffix=suffix)  # type: ignore[attr-defined]
+        saved: StoredObject = self.save(  # type: ignore[attr-defined]
+            io.BytesIO(data), prefix=prefix, suffix=suffix)
+        return saved
 
     def read(self, key: str) -> bytes:
         return b"".join(self.iter_chunks(key))  # type: ignore[attr-defined]
@@ -295,7 +298,8 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def storage_from_url(url: str, settings: dict | None = None) -> LocalStorage | S3Storage:
+def storage_from_url(url: str, settings: dict[str, Any] | None = None,
+                     ) -> LocalStorage | S3Storage:
     settings = settings or {}
     parsed = urlparse(url)
     if parsed.scheme == "file":
@@ -315,7 +319,8 @@ def get_storage() -> LocalStorage | S3Storage:
     """The configured backend, built once per app and URL (an S3 client is costly)."""
     config = current_app.config
     url = config["STORAGE_URL"]
-    cache = current_app.extensions.setdefault("sulh_storage", {})
+    cache: dict[tuple[str, str | None], LocalStorage | S3Storage] = \
+        current_app.extensions.setdefault("sulh_storage", {})
     key = (url, config.get("STORAGE_S3_ENDPOINT"))
     if key not in cache:
         cache[key] = storage_from_url(url, config)
@@ -324,7 +329,7 @@ def get_storage() -> LocalStorage | S3Storage:
 
 # --- consistency between the database and the store -------------------------------------
 
-def recorded_objects():
+def recorded_objects() -> CompoundSelect[Any]:
     """Every stored object the database refers to, as rows (key, sha256, table): the one
     definition `flask storage check` and the backup share, so that a backup holds exactly
     what the check will look for after a restore."""
@@ -332,7 +337,7 @@ def recorded_objects():
 
     from app.models import Decision, Document, ExhibitIndexPdf
 
-    def part(model, table: str):
+    def part(model: Any, table: str) -> Select[Any]:
         return select(model.storage_key.label("key"), model.sha256.label("sha256"),
                       literal(table).label("table")).where(model.storage_key.is_not(None))
 
@@ -352,7 +357,7 @@ class CheckReport:
         return not (self.missing or self.orphans or self.mismatched)
 
 
-def check_store(storage, recorded: dict[str, str | None], *, grace_seconds: float,
+def check_store(storage: Storage, recorded: dict[str, str | None], *, grace_seconds: float,
                 verify_hashes: bool = True, now: float | None = None) -> CheckReport:
     """Compare the store with `recorded` ({key: sha256 or None}). Bytes without a row younger
     than `grace_seconds` are left alone: their upload may not have committed yet."""
@@ -377,7 +382,7 @@ def check_store(storage, recorded: dict[str, str | None], *, grace_seconds: floa
                        mismatched=mismatched)
 
 
-def remove_orphan(storage, key: str) -> None:
+def remove_orphan(storage: Storage, key: str) -> None:
     if isinstance(storage, S3Storage) and UPLOAD_MARK in key:
         storage.abort_upload(key)
     elif isinstance(storage, LocalStorage) and key.rsplit("/", 1)[-1].endswith(".partial"):

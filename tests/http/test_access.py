@@ -6,8 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEvent, Case, Decision
-from tests.http.filing_steps import file_complaint
-from tests.http.test_lifecycle import act, case, into_mediation
+from tests.helpers import act, case, file_complaint, into_mediation
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client, app, people):

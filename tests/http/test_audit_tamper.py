@@ -20,14 +20,20 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
+from app.cases.sweep import run as sweep_run
 from app.extensions import db
 from app.models import AuditEvent, AuditTrailViolation, Case
-from app.services import deadlines
 from tests.conftest import ON_POSTGRES
-from tests.http.document_steps import documents, upload
-from tests.http.filing_steps import file_complaint, start_draft
-from tests.http.test_lifecycle import act, case, into_mediation
-from tests.http.test_sweep_batch import due_moment
+from tests.helpers import (
+    act,
+    case,
+    documents,
+    due_moment,
+    file_complaint,
+    into_mediation,
+    start_draft,
+    upload,
+)
 
 FAKE = "0" * 64
 
@@ -59,7 +65,7 @@ def build(app, people) -> Scene:
         f"/cases/{number}/documents/{latest.id}/download").status_code == 200
     swept = file_complaint(claimant)  # served, then the respondent defaults (the bulk path)
     act(people.client("manager"), swept, "accept_filing")
-    assert deadlines.sweep(due_moment([swept])).applied == [(swept, "proceed_in_default")]
+    assert sweep_run.sweep(due_moment([swept])).applied == [(swept, "proceed_in_default")]
     draft = f"DRAFT-{start_draft(claimant)}"
     attacked = case(number)
     return Scene(number=number, case_id=attacked.id, count=attacked.event_count,

@@ -12,9 +12,7 @@ import pytest
 from app.extensions import db
 from app.models import ApiToken, AuditEvent, Message
 from tests.conftest import ON_POSTGRES
-from tests.http.document_steps import documents, upload
-from tests.http.filing_steps import start_draft
-from tests.http.test_lifecycle import act, case, into_mediation, served_case
+from tests.helpers import act, case, documents, into_mediation, served_case, start_draft, upload
 
 CHANGED = "This case changed while you were working"
 

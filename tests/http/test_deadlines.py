@@ -13,12 +13,10 @@ from flask_babel import force_locale
 from icalendar import Calendar
 
 from app.extensions import db
+from app.formatting import hijri
 from app.models import AuditEvent, CalendarDay, Deadline
-from app.web import hijri
 from tests.conftest import outbox_to
-from tests.http.filing_steps import file_complaint
-from tests.http.test_i18n import switch
-from tests.http.test_lifecycle import act, case, served_case
+from tests.helpers import act, case, file_complaint, served_case, switch
 
 
 # ---------------------------------------------------------------------------- the CLI

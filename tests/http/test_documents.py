@@ -13,8 +13,16 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.models import AuditEvent, Participant
 from tests.conftest import outbox_to
-from tests.http.document_steps import documents, pdf_bytes, sample, upload
-from tests.http.test_lifecycle import act, case, into_mediation, served_case
+from tests.helpers import (
+    act,
+    case,
+    documents,
+    into_mediation,
+    pdf_bytes,
+    sample,
+    served_case,
+    upload,
+)
 
 ROLES = ["claimant", "claimant_counsel", "respondent", "respondent_counsel", "mediator",
          "arbitrator", "manager", "stranger"]
@@ -298,7 +306,7 @@ def test_bundle_has_manifest_hashes_and_the_exhibit_index_pdf(app, people):
 
 
 def test_documents_attached_to_the_complaint_are_filed_with_it(app, people):
-    from tests.http.filing_steps import fill_complaint, start_draft
+    from tests.helpers import fill_complaint, start_draft
 
     client = people.client("claimant")
     draft = start_draft(client)

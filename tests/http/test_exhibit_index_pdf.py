@@ -11,8 +11,7 @@ from pypdf import PdfReader
 from app.documents import exhibit_pdf
 from app.extensions import db
 from app.models import ExhibitIndexPdf
-from tests.http.document_steps import pdf_bytes, upload
-from tests.http.test_lifecycle import served_case
+from tests.helpers import pdf_bytes, served_case, upload
 
 
 def index_url(number: str) -> str:

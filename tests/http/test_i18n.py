@@ -8,12 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import OutboxEmail, User
-from tests.http.filing_steps import file_complaint
-from tests.http.test_lifecycle import served_case
-
-
-def switch(client, lang: str, next_path: str = "/"):
-    return client.post("/language", data={"lang": lang, "next": next_path})
+from tests.helpers import file_complaint, served_case, switch
 
 
 @pytest.mark.parametrize("lang, direction, phrase", [

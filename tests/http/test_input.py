@@ -6,8 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Case
-from tests.http.filing_steps import CLAIMANT, REMEDIES, fill_complaint, start_draft
-from tests.http.test_lifecycle import case, served_case
+from tests.helpers import CLAIMANT, REMEDIES, case, fill_complaint, served_case, start_draft
 
 
 def test_filing_step_errors_are_shown_next_to_the_field_and_keep_the_input(app, people):
@@ -59,7 +58,7 @@ def test_a_draft_is_resumable_where_it_was_left(app, people):
 
 
 def test_case_numbers_follow_each_other(app, people):
-    from tests.http.filing_steps import file_complaint
+    from tests.helpers import file_complaint
 
     first = file_complaint(people.client("claimant"))
     second = file_complaint(people.client("claimant"))
@@ -92,7 +91,7 @@ BROKEN_PDF = b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\nxref\ngarba
 ])
 def test_bad_uploads_are_refused_with_a_clear_message_and_nothing_is_stored(
         app, people, filename, content, message):
-    from tests.http.document_steps import documents, pdf_bytes, upload
+    from tests.helpers import documents, pdf_bytes, upload
 
     app.config["MAX_FILE_SIZE"] = 2048
     number, _ = served_case(app, people)
@@ -106,7 +105,7 @@ def test_bad_uploads_are_refused_with_a_clear_message_and_nothing_is_stored(
 
 
 def test_one_bad_file_refuses_the_whole_upload(app, people):
-    from tests.http.document_steps import documents, pdf_bytes, upload
+    from tests.helpers import documents, pdf_bytes, upload
 
     number, _ = served_case(app, people)
     upload(people.client("claimant"), number, [("good.pdf", pdf_bytes()), ("bad.exe", b"MZ\x00")],
@@ -115,7 +114,7 @@ def test_one_bad_file_refuses_the_whole_upload(app, people):
 
 
 def test_the_case_size_limit_counts_what_is_already_filed(app, people):
-    from tests.http.document_steps import documents, upload
+    from tests.helpers import documents, upload
 
     app.config["MAX_CASE_SIZE"] = 5000
     number, _ = served_case(app, people)
@@ -127,7 +126,7 @@ def test_the_case_size_limit_counts_what_is_already_filed(app, people):
 
 
 def test_a_request_over_the_upload_limit_gets_a_clear_page(app, people):
-    from tests.http.document_steps import upload
+    from tests.helpers import upload
 
     number, _ = served_case(app, people)
     app.config["MAX_CONTENT_LENGTH"] = 1000

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Deadline, Decision, Document, Job, Message, OutboxEmail
 from app.models.types import utcnow
 from app.services import jobs, notify, relay
-from tests.conftest import login
+from tests.conftest import ON_POSTGRES, login
 from tests.helpers import act, case, file_complaint, into_mediation, served_case
 
 
@@ -411,5 +411,43 @@ def test_a_slow_mail_server_never_holds_up_a_request(tmp_path):
             receipts = inbox.to("claimant@example.test")
             assert len(receipts) == 1 and number.encode() in receipts[0]
     finally:
+        relay.relay_of(app).stop()
         controller.stop()
 
+
+
+def test_a_worker_process_runs_a_job_in_the_app_it_was_given(app, people):
+    """What a forked RQ work horse does: no app context of its own, only the app that
+    `flask jobs worker` gave the process."""
+    import contextvars
+
+    people.client("claimant")
+    message = queued_email()
+    db.session.commit()
+    [row] = job_rows()
+    jobs.use_app(app)
+    try:
+        contextvars.Context().run(jobs.execute, row.id)  # outside every app context
+    finally:
+        jobs.use_app(None)
+    db.session.expire_all()
+    assert db.session.get(Job, row.id).status == "done"
+    assert db.session.get(OutboxEmail, message.id).last_error is None
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a forked work horse needs a database it can "
+                    "reach (the in-memory SQLite is the test process's own)")
+@pytest.mark.parametrize("runner_mode", ["rq"], indirect=True)
+def test_the_worker_command_runs_committed_jobs_in_forked_horses(app, people, runner_mode,
+                                                                 runner):
+    number = file_complaint(people.client("claimant"))
+    assert {j.status for j in job_rows()} == {"queued"}  # handed to Redis by the relay
+    result = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert {j.status for j in job_rows()} == {"done"}
+    assert number in outbox_subjects("claimant@example.test")
+
+
+def outbox_subjects(address: str) -> str:
+    return " ".join(m.subject for m in db.session.scalars(db.select(OutboxEmail).where(
+        OutboxEmail.to_addr == address)))

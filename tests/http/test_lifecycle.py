@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.models import AuditEvent, Decision
 from tests.conftest import outbox_to
-from tests.helpers import act, case, into_mediation, served_case  # noqa: F401 (shared)
+from tests.helpers import act, case, into_mediation
 
 
 def test_settled_in_mediation(app, people):

@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 
 from app.extensions import db
 from app.models import OutboxEmail
-from tests.http.filing_steps import file_complaint
+from tests.helpers import file_complaint
 
 
 class Inbox:

@@ -9,8 +9,7 @@ import re
 from app.extensions import db
 from app.models import Decision
 from app.services.fragments import app_cache
-from tests.http.filing_steps import file_complaint
-from tests.http.test_lifecycle import act, case, into_mediation
+from tests.helpers import act, case, file_complaint, into_mediation
 
 
 def page(client, path: str) -> str:
@@ -152,3 +151,29 @@ def test_a_visitor_changes_language_by_a_link_a_member_by_a_form(app, people, cl
     assert client.get("/language/ar?next=//evil.example").location == "/"
     member = people.client("claimant").get("/dashboard").get_data(as_text=True)
     assert 'action="/language"' in member and 'name="csrf_token"' in member
+
+
+def test_a_kept_page_offers_what_time_alone_made_available(app, people):
+    """The response period ends at a moment, not at a change of the case: the Centre's kept
+    case page offers "proceed in default" from then on, before any sweep records it."""
+    from sqlalchemy import update
+
+    from app.models import Deadline
+    from app.models.types import utcnow
+    from tests.helpers import served_case
+
+    number, _respondent = served_case(app, people)
+    manager = people.client("manager")
+    default = f"/cases/{number}/actions/proceed_in_default"
+    assert default not in page(manager, f"/cases/{number}")  # the period is running
+    assert default not in page(manager, f"/cases/{number}")  # kept, still running
+    version = case(number).version
+    # Time passes: the period is over (the deadline row is not changed by anyone; the
+    # case's version stays where it was).
+    db.session.execute(update(Deadline).where(Deadline.case_id == case(number).id)
+                       .values(due_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.commit()
+    assert case(number).version == version
+    assert default in page(manager, f"/cases/{number}")
+    act(manager, number, "proceed_in_default")
+    assert case(number).stage == "arbitrator_appointment"

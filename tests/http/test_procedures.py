@@ -13,11 +13,14 @@ from app.extensions import db
 from app.models import AuditEvent, Decision, User
 from app.models.types import utcnow
 from tests.conftest import PASSWORD, link_in, outbox_to
-from tests.http.filing_steps import file_complaint
-from tests.http.test_lifecycle import act, case, into_mediation, served_case
-
-DOMAIN_ONLY = {"cease_use": "", "damages": "", "domain_transfer": "y",
-               "domain_transfer_details": "nile-cotton-outlet.example"}
+from tests.helpers import (
+    DOMAIN_ONLY,
+    act,
+    case,
+    file_complaint,
+    in_arbitration,
+    served_case,
+)
 
 
 def join_as_respondent(app, people, number: str):
@@ -240,16 +243,6 @@ def test_a_successful_challenge_leaves_a_seat_to_fill(app, people):
 
 
 # ---------------------------------------------------------------------------- settlement
-def in_arbitration(app, people) -> str:
-    number = into_mediation(app, people)
-    act(people.client("claimant"), number, "end_mediation")
-    act(people.client("respondent"), number, "file_defence", {"body": "Genuine goods."})
-    act(people.client("manager"), number, "appoint_arbitrator",
-        {"neutral_id": people.user("arbitrator").id})
-    assert case(number).stage == "arbitration"
-    return number
-
-
 def test_suspension_then_consent_award(app, people):
     number = in_arbitration(app, people)
     act(people.client("claimant"), number, "suspend_proceedings", expect=403)

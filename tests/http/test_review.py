@@ -7,8 +7,7 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import AuditEvent
 from tests.conftest import outbox_to
-from tests.http.filing_steps import file_complaint
-from tests.http.test_lifecycle import act, case, served_case
+from tests.helpers import act, case, file_complaint, served_case
 
 
 def sweep_after(runner, days: int) -> str:
@@ -88,7 +87,7 @@ def test_withdrawal_by_the_claimant_is_final(app, people):
 
 
 def test_mediation_period_running_out_sends_the_case_to_arbitration(app, people, runner):
-    from tests.http.test_lifecycle import into_mediation
+    from tests.helpers import into_mediation
 
     number = into_mediation(app, people)
     assert "applied 0" in sweep_after(runner, 30)

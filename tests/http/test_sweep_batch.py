@@ -3,18 +3,16 @@ audit chains intact, leaves a case that changed meanwhile alone, and notifies on
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import text, update
 
+from app.cases.sweep import apply, claim, notify
+from app.cases.sweep import run as sweep_run
 from app.extensions import db
 from app.models import AuditEvent, Case, Deadline, OutboxEmail
-from app.services import deadlines, expiries, relay
+from app.services import relay
 from tests.conftest import ON_POSTGRES
-from tests.http.filing_steps import file_complaint
-from tests.http.test_lifecycle import act, case, served_case
-from tests.http.test_procedures import DOMAIN_ONLY
+from tests.helpers import DOMAIN_ONLY, act, case, due_moment, file_complaint, served_case
 
 
 def build(people) -> list[str]:
@@ -55,10 +53,6 @@ def snapshot(number: str) -> dict:
     }
 
 
-def due_moment(numbers: list[str]):
-    return max(d.due_at for n in numbers for d in case(n).open_deadlines()) + timedelta(minutes=1)
-
-
 def test_a_batch_gives_what_the_expiries_one_by_one_give(app, people, runner):
     one_by_one, batched = build(people), build(people)
     before = {n: snapshot(n)["notices"] for n in one_by_one + batched}
@@ -67,15 +61,15 @@ def test_a_batch_gives_what_the_expiries_one_by_one_give(app, people, runner):
     for expected in (4, 1):
         moment = due_moment([n for n in one_by_one + batched if case(n).open_deadlines()])
         # the reference: each expiry through take_action on the ORM, committed on its own
-        reference = deadlines.SweepResult()
+        reference = sweep_run.SweepResult()
         for number in one_by_one:
             for d in case(number).open_deadlines():
                 if d.due_at <= moment:
-                    deadlines._apply_one(
-                        expiries.Claim(d.id, d.case_id, d.on_expiry, d.due_at), moment, reference)
+                    sweep_run._apply_one(
+                        claim.Claim(d.id, d.case_id, d.on_expiry, d.due_at), moment, reference)
         assert len(reference.applied) == expected
         # the batch path, in batches of two so that a sweep runs several
-        result = deadlines.sweep(moment, batch_size=2)
+        result = sweep_run.sweep(moment, batch_size=2)
         relay.drain()  # its notices are a job, as the reference's are rows of its commit
         assert sorted(a for _, a in result.applied) == sorted(a for _, a in reference.applied)
         assert result.skipped == [] and result.batches == -(-expected // 2)
@@ -105,14 +99,14 @@ def test_a_batch_gives_what_the_expiries_one_by_one_give(app, people, runner):
 def test_the_notice_job_is_idempotent(app, people):
     number, _respondent = served_case(app, people)
     moment = due_moment([number])
-    deadlines.sweep(moment)
+    sweep_run.sweep(moment)
     relay.drain()
     notices = db.session.scalars(db.select(OutboxEmail).where(
         OutboxEmail.dedupe_key.like(f"event:{case(number).id}:%"))).all()
     assert len(notices) == 2  # the claimant and the respondent, once each
     assert all("Respondent in default" in m.subject for m in notices)
     # the job run again (a retry after a partial failure) writes nothing twice
-    expiries.send_notices(events=[[case(number).id, case(number).event_count]])
+    notify.send_notices(events=[[case(number).id, case(number).event_count]])
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxEmail).where(
         OutboxEmail.dedupe_key.like(f"event:{case(number).id}:%"))) == 2
@@ -124,21 +118,24 @@ def test_a_case_changed_meanwhile_is_skipped_and_swept_next_time(app, people, mo
     seen = case(number).version
     events = case(number).event_count
 
-    def someone_acts(records):  # a user's action commits between the load and the writes
+    write_cases = apply.write_cases
+
+    def someone_acts_first(records, now):  # a user's action commits between load and writes
         db.session.execute(update(Case).where(Case.number == number)
                            .values(version=Case.version + 1)
                            .execution_options(synchronize_session=False))
+        return write_cases(records, now)
 
-    monkeypatch.setattr(expiries, "_before_writes", someone_acts)
-    result = deadlines.sweep(moment)
+    monkeypatch.setattr(apply, "write_cases", someone_acts_first)
+    result = sweep_run.sweep(moment)
     assert result.applied == [] and result.skipped == [(number, "changed concurrently")]
     db.session.expire_all()
     assert case(number).stage == "response" and case(number).version == seen + 1
     assert case(number).event_count == events
     deadline = case(number).open_deadlines()[0]  # the claim was given back
     assert (deadline.status, deadline.outcome, deadline.closed_at) == ("open", None, None)
-    monkeypatch.setattr(expiries, "_before_writes", None)
-    assert deadlines.sweep(moment).applied == [(number, "proceed_in_default")]
+    monkeypatch.undo()
+    assert sweep_run.sweep(moment).applied == [(number, "proceed_in_default")]
     assert case(number).stage == "arbitrator_appointment"
 
 
@@ -151,12 +148,11 @@ def test_a_case_locked_by_a_user_transaction_is_left_for_the_next_sweep(app, peo
     with db.engine.connect() as other:  # a user's transaction in flight on this case
         # what a user's action holds until it commits: the row lock of its UPDATE of the case
         other.execute(text("UPDATE cases SET version = version WHERE id = :id"), {"id": case_id})
-        result = deadlines.sweep(moment)  # does not wait for it
-        assert result.applied == [] and result.skipped == [(f"case {case_id}",
-                                                            "changed concurrently")]
+        result = sweep_run.sweep(moment)  # does not wait for it
+        assert result.applied == [] and result.skipped == [(number, "changed concurrently")]
         other.rollback()
     assert db.session.get(Deadline, case(number).open_deadlines()[0].id).status == "open"
-    assert deadlines.sweep(moment).applied == [(number, "proceed_in_default")]
+    assert sweep_run.sweep(moment).applied == [(number, "proceed_in_default")]
     assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).where(
         AuditEvent.case_id == case_id, AuditEvent.action == "proceed_in_default")) == 1
 

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 import pytest
 
+from app.cases.sweep import apply
+from app.cases.sweep import run as sweep_run
 from app.extensions import db
 from app.models import AuditEvent, Deadline
-from app.services import deadlines, relay
+from app.services import relay
 from tests.conftest import ON_POSTGRES, outbox_to
-from tests.http.filing_steps import file_complaint
-from tests.http.test_lifecycle import act, case
+from tests.helpers import act, case, file_complaint
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="needs real concurrent transactions")
 
@@ -28,13 +29,19 @@ def test_two_concurrent_sweeps_apply_each_expiry_once(app, people, monkeypatch):
 
     # Both sweeps read the expired deadlines before either claims one.
     barrier = threading.Barrier(2, timeout=30)
-    monkeypatch.setattr(deadlines, "_before_claims", barrier.wait)
+    calendars = apply.Calendars
+
+    def meet_then_read_calendars(country):  # once per sweep, just before its first claim
+        barrier.wait()
+        return calendars(country)
+
+    monkeypatch.setattr(apply, "Calendars", meet_then_read_calendars)
     results, errors = [], []
 
     def run():
         try:
             with app.app_context():
-                results.append(deadlines.sweep(moment))
+                results.append(sweep_run.sweep(moment))
                 db.session.remove()
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -70,7 +77,7 @@ def test_a_backlog_is_swept_by_forked_helpers_each_expiry_once(app, people):
     moment = max(case(n).open_deadlines()[0].due_at for n in numbers) + timedelta(minutes=1)
     db.session.remove()
 
-    result = deadlines.sweep(moment, batch_size=1, processes=2)
+    result = sweep_run.sweep(moment, batch_size=1, processes=2)
     assert result.processes == 2  # the helper was forked
     assert sorted(n for n, _ in result.applied) == sorted(numbers)  # each once, in all
     assert result.batches == len(numbers) and not result.skipped
@@ -94,5 +101,5 @@ def test_no_helper_without_a_backlog(app, people):
     number = file_complaint(claimant)
     act(manager, number, "accept_filing")
     moment = case(number).open_deadlines()[0].due_at + timedelta(minutes=1)
-    result = deadlines.sweep(moment, batch_size=10, processes=2)
+    result = sweep_run.sweep(moment, batch_size=10, processes=2)
     assert result.processes == 1 and [n for n, _ in result.applied] == [number]

@@ -18,8 +18,7 @@ from app.extensions import db
 from app.models import Document
 from app.services import storage
 from app.services.storage import StorageError, check_store, get_storage
-from tests.http.document_steps import documents, pdf_bytes, upload
-from tests.http.test_lifecycle import served_case
+from tests.helpers import documents, pdf_bytes, served_case, upload
 
 
 def keys() -> set[str]:

@@ -25,6 +25,7 @@ from workflows.engine import (
     available_actions,
     perform,
 )
+from workflows.procedures import guards
 from workflows.procedures.med_arb import MED_ARB
 from workflows.procedures.roles import CASE_ROLES
 
@@ -148,7 +149,7 @@ def test_default_only_after_the_response_period_unless_the_system_applies_it():
     case = FakeCase(stage="review")
     perform(case, "accept_filing", who("case_manager"), now=NOW)
     with pytest.raises(ActionRefused, match="not ended"):
-        perform(case, "proceed_in_default", who("case_manager"), {"now": NOW}, now=NOW)
+        perform(case, "proceed_in_default", who("case_manager"), now=NOW)
     perform(case, "proceed_in_default", Actor.system(), now=NOW)
     assert case.stage == "arbitrator_appointment"
 
@@ -172,7 +173,7 @@ def test_settlement_needs_an_offer_awaiting_the_side_and_both_acceptances():
     case.offer_sides.add("claimant")
     perform(case, "conclude_settlement", Actor.system(), now=NOW)
     assert case.stage == "settled"
-    assert available_actions(case, who("claimant")) == []
+    assert available_actions(case, who("claimant"), now=NOW) == []
 
 
 def test_caucus_channel_is_closed_to_the_other_side():
@@ -196,10 +197,10 @@ def test_award_cannot_be_issued_until_the_draft_is_complete():
 
 def test_available_actions_follow_role_and_stage():
     case = FakeCase(stage="review")
-    assert {a.name for a in available_actions(case, who("case_manager"))} == {
+    assert {a.name for a in available_actions(case, who("case_manager"), now=NOW)} == {
         "accept_filing", "issue_deficiency"}
-    assert {a.name for a in available_actions(case, who("claimant"))} == {"withdraw"}
-    assert available_actions(case, who("respondent")) == []
+    assert {a.name for a in available_actions(case, who("claimant"), now=NOW)} == {"withdraw"}
+    assert available_actions(case, who("respondent"), now=NOW) == []
 
 
 def test_terminal_stages_offer_nothing():
@@ -230,6 +231,27 @@ def test_a_broken_definition_does_not_load():
                                   target="done"),
                            Action("swim", "Swim", frozenset({"claimant"}),
                                   frozenset({"island"}), target="done")))
+
+
+
+def test_an_expiry_action_is_decided_on_the_deadlines_alone():
+    """The sweep applies expiries on the deadlines it loads in bulk: a guard reading anything
+    else (here, the award draft) makes the definition fail, a deadline guard does not."""
+    def award_ready(case, actor, data, now):
+        return None if case.award_draft_complete() else "not ready"
+
+    def definition(guard):
+        return Procedure(
+            key="bad", version="1", title="", summary="", initial="start",
+            stages=(Stage("start", "Start", deadline=DeadlineRule(
+                "d", "D", 5, "claimant", on_expiry="expire")),
+                    Stage("done", "Done", terminal=True)),
+            actions=(Action("expire", "Expire", frozenset({SYSTEM}), frozenset({"start"}),
+                            target="done", guard=guard),))
+
+    with pytest.raises(DefinitionError, match="expiry action expire reads more than"):
+        definition(award_ready)
+    assert definition(guards.period_over("d")).action("expire") is not None
 
 
 def test_every_stage_deadline_expires_into_a_system_action():

@@ -9,8 +9,9 @@ from datetime import date
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import CalendarDay, Deadline, User
-from app.services.deadlines import recompute_open_deadlines
+from app.models import CalendarDay, Case, Deadline, User
+from app.models.types import utcnow
+from workflows import calendar
 from workflows.engine import Actor
 from workflows.procedures.roles import CASE_MANAGER
 
@@ -57,3 +58,33 @@ def delete_day(row_id: int, user: User) -> list[Deadline]:
     return recompute_open_deadlines(
         country, actor=_actor(user),
         reason=f"calendar correction withdrawn: {country} {day.isoformat()}")
+
+
+def recompute_open_deadlines(country: str, *, actor: Actor, reason: str) -> list[Deadline]:
+    """After a calendar correction, recompute every open deadline counted in `country`'s
+    calendar (all of them for an institution closure); each one that moves is recorded on
+    its case's audit trail."""
+    moved = []
+    query = select(Deadline).where(Deadline.status == "open")
+    for deadline in db.session.scalars(query).all():
+        basis = deadline.basis or {}
+        if "trigger" not in basis or (country != "*" and basis.get("country") != country):
+            continue
+        case = db.session.get(Case, deadline.case_id)
+        assert case is not None
+        old = calendar.DueDate.from_dict(basis)
+        new = case.addressee_calendar(deadline.addressee).due(
+            old.trigger, old.days, business=old.business, trigger_label=old.trigger_label)
+        if new.due_date == old.due_date:
+            continue
+        deadline.due_date, deadline.due_at, deadline.basis = new.due_date, new.due_at, \
+            new.as_dict()
+        if deadline.reminder_sent_at is not None and new.due_at > old.due_at:
+            deadline.reminder_sent_at = None
+        case.record_event(action="recompute_deadline", actor=actor, stage_from=case.stage,
+                          stage_to=case.stage, visibility="participants", at=utcnow(),
+                          detail={"deadline": deadline.key, "from": old.due_date.isoformat(),
+                                  "to": new.due_date.isoformat(), "reason": reason})
+        moved.append(deadline)
+    db.session.flush()
+    return moved
