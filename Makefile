@@ -44,8 +44,9 @@ test-pg: $(VENV)/.installed compile ## run the suite against the local PostgreSQ
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest
 
-lint: $(VENV)/.installed ## ruff
+lint: $(VENV)/.installed ## ruff, and mypy (strict on workflows/ and app/services/)
 	$(BIN)/ruff check app workflows tests config.py
+	$(BIN)/mypy
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix app workflows tests config.py

@@ -1,1 +1,2 @@
-"""Services used across areas: access rules, storage, PDF rendering, notifications, jobs."""
+"""Infrastructure every area uses (storage, PDF, mail, jobs, connections, paging, access, locking);
+it imports no area package (tests/unit/test_layout.py)."""

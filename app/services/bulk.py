@@ -21,14 +21,14 @@ def on_postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def in_ids(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+def in_ids(column: ColumnElement[Any], ids: Iterable[int]) -> ColumnElement[bool]:
     """`column IN ids`; on PostgreSQL one array parameter (``= ANY``), however many ids."""
     ids = list(ids)
     if on_postgres():
         # untyped, so the planner reads it as an integer[] value, not a varchar to convert
         return column == any_(cast(bindparam(None, pg_array(ids), type_=NullType()),
                                    ARRAY(Integer)))
-    return column.in_(ids)  # type: ignore[no-any-return]
+    return column.in_(ids)
 
 
 def pg_array(values: Iterable[Any]) -> str:
