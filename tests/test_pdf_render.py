@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -440,21 +442,47 @@ def test_optional_data_may_be_missing(app, kind):
     assert "Not represented" in html
 
 
-def test_weasyprint_rtl_line_fix_is_applied():
-    """WeasyPrint 70 laid out every right-to-left line twice (app/services/weasyprint_fixes.py).
-    If this fails after a WeasyPrint upgrade, check whether upstream fixed get_next_linebox
-    (then delete the fix) or changed it (then port the fix)."""
-    from weasyprint.layout import inline
+_UNPATCHED_CHECK = """
+import gc, sys, types
 
-    from app.services import weasyprint_fixes
+def no_pause():
+    raise AssertionError("gc.disable() called: the garbage collector must be left alone")
 
-    pdf._weasyprint()
-    assert weasyprint_fixes.apply() is True
-    assert getattr(inline.get_next_linebox, "sulh_fixed", False)
+gc.disable = no_pause
+import weasyprint, weasyprint.layout.inline  # noqa: E401
+def snapshot():
+    return {(name, attr): id(value) for name, module in list(sys.modules.items())
+            if name.startswith("weasyprint") and isinstance(module, types.ModuleType)
+            for attr, value in vars(module).items() if isinstance(value, types.FunctionType)}
+before = snapshot()
+from app.services import pdf
+html = ('<html lang="ar" dir="rtl"><body><p>' + "نظرت هيئة التحكيم في الأدلة. " * 40
+        + "</p></body></html>")
+assert pdf.render_pdf(html, base_url=pdf.STATIC_BASE_URL).startswith(b"%PDF")
+after = snapshot()
+changed = sorted(f"{m}.{a}" for (m, a), i in before.items() if after.get((m, a)) != i)
+assert not changed, changed
+assert gc.isenabled()
+print("unpatched")
+"""
 
 
+def test_weasyprint_runs_unpatched_and_gc_is_left_alone():
+    """Issue 11: no library source is rewritten at run time, nor is the garbage collector
+    paused around a render. Checked in a fresh interpreter, so that nothing imported by
+    other tests can hide a replacement made when WeasyPrint is first imported."""
+    result = subprocess.run([sys.executable, "-c", _UNPATCHED_CHECK], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("unpatched")
+
+
+@pytest.mark.xfail(strict=True, reason="WeasyPrint 70 lays out every right-to-left line twice "
+                   "(get_next_linebox); accepted for issue 11, see BENCHMARKS.md section 3")
 def test_arabic_lines_are_laid_out_once(app, monkeypatch):
-    """Each line of an Arabic paragraph is split once, as in English."""
+    """Each line of an Arabic paragraph split once, as in English. Fails (as expected) with
+    WeasyPrint 70; an upgrade that makes it pass (XPASS, reported as a failure) makes Arabic
+    awards faster: then drop the mark and re-measure BENCHMARKS.md section 3."""
     from weasyprint.layout import inline
 
     pdf._weasyprint()

@@ -18,22 +18,19 @@ Per-render work that does not depend on the document is done once per worker thr
 to a temporary folder and registered with Fontconfig once, and Pango/HarfBuzz keep their
 font caches) and the parsed decision stylesheet ``pdf/pdf.css`` (rendered per direction,
 parsed once, passed to WeasyPrint as a stylesheet instead of being inlined in the HTML).
-The cyclic garbage collector is paused during a render (a render allocates a few hundred
-thousand short-lived objects; the collections it triggers cost ~5 % of the render).
-:mod:`app.services.weasyprint_fixes` stops WeasyPrint 70 from laying out every right-to-left
-line twice (~22 % of an Arabic render).
+WeasyPrint runs as released, unpatched, and the garbage collector is left alone: WeasyPrint 70
+lays out every right-to-left line twice (``get_next_linebox``), which makes an Arabic render
+slower than an English one; see BENCHMARKS.md section 3 for what that costs.
 """
 
 from __future__ import annotations
 
 import atexit
 import base64
-import gc
 import mimetypes
 import os
 import re
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -84,10 +81,6 @@ def _weasyprint():
     # Imported lazily: ``import weasyprint`` costs ~0.6 s and most processes that import
     # this module (web workers) never render.
     import weasyprint
-
-    from app.services import weasyprint_fixes
-
-    weasyprint_fixes.apply()  # right-to-left lines were laid out twice (see the module)
     return weasyprint
 
 
@@ -227,31 +220,6 @@ def _release_resources() -> None:
         del _local.resources
 
 
-_gc_lock = threading.Lock()
-_gc_paused = 0
-
-
-@contextmanager
-def _gc_paused_while_rendering():
-    """Pause the cyclic GC for the duration of a render (re-enabled by the last one out)."""
-    global _gc_paused
-    with _gc_lock:
-        if _gc_paused == 0 and not gc.isenabled():
-            owner = False  # somebody else disabled it: leave it alone
-        else:
-            owner = True
-            _gc_paused += 1
-            gc.disable()
-    try:
-        yield
-    finally:
-        if owner:
-            with _gc_lock:
-                _gc_paused -= 1
-                if _gc_paused == 0:
-                    gc.enable()
-
-
 def preload() -> None:
     """Import WeasyPrint now (~0.6 s) rather than in the first render: call it in a
     long-lived process before it forks work horses (``flask jobs worker``)."""
@@ -290,11 +258,9 @@ def render_pdf(html: str, *, base_url: str, url_fetcher=None, stylesheets=()) ->
             sheets = [weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher,
                                      font_config=font_config) for css in stylesheets]
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-        with _gc_paused_while_rendering():
-            # PDF/A-3b (archival, fonts embedded, sRGB output intent); tagged for screen
-            # readers.
-            return document.write_pdf(stylesheets=sheets, font_config=font_config,
-                                      pdf_variant="pdf/a-3b", pdf_tags=True)
+        # PDF/A-3b (archival, fonts embedded, sRGB output intent); tagged for screen readers.
+        return document.write_pdf(stylesheets=sheets, font_config=font_config,
+                                  pdf_variant="pdf/a-3b", pdf_tags=True)
     except FatalURLFetchingError as exc:  # BaseException subclass: convert to a normal error
         cause = exc.__cause__
         if isinstance(cause, PdfResourceRefused):
