@@ -31,6 +31,7 @@ import mimetypes
 import os
 import re
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -77,7 +78,7 @@ class PdfResourceRefused(ValueError):
     """A template referred to a resource outside the allowed folders."""
 
 
-def _weasyprint():
+def _weasyprint() -> Any:
     # Imported lazily: ``import weasyprint`` costs ~0.6 s and most processes that import
     # this module (web workers) never render.
     import weasyprint
@@ -104,11 +105,11 @@ def _resolve_allowed_file(url: str) -> Path:
     raise PdfResourceRefused(f"file outside the PDF asset folders refused: {url!r}")
 
 
-def _make_fetcher_class():
+def _make_fetcher_class() -> type[Any]:
     _weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class RestrictedURLFetcher(URLFetcher):
+    class RestrictedURLFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
         """WeasyPrint URL fetcher that only serves data: URIs and the PDF asset folders.
 
         ``fetched`` lists the URLs served, in order (tests use it to prove that fonts
@@ -143,23 +144,23 @@ def _make_fetcher_class():
     return RestrictedURLFetcher
 
 
-_fetcher_class = None
+_fetcher_class: type[Any] | None = None
 
 
-def _get_fetcher_class():
+def _get_fetcher_class() -> type[Any]:
     global _fetcher_class
     if _fetcher_class is None:
         _fetcher_class = _make_fetcher_class()
     return _fetcher_class
 
 
-def __getattr__(name: str):  # PEP 562: ``from app.services.pdf import RestrictedURLFetcher``
+def __getattr__(name: str) -> Any:  # PEP 562: ``from app.services.pdf import RestrictedURLFetcher``
     if name == "RestrictedURLFetcher":
         return _get_fetcher_class()
     raise AttributeError(name)
 
 
-def make_url_fetcher():
+def make_url_fetcher() -> Any:
     """A fresh :class:`RestrictedURLFetcher` (call it like a function: ``fetcher(url)``)."""
     return _get_fetcher_class()()
 
@@ -181,7 +182,7 @@ class _Resources:
         self.font_config = FontConfiguration()
         self.sheets: dict[str, Any] = {}
 
-    def stylesheet(self, css: str):
+    def stylesheet(self, css: str) -> Any:
         """The parsed ``weasyprint.CSS`` of ``css`` (a few texts: one per direction)."""
         sheet = self.sheets.get(css)
         if sheet is None:
@@ -226,7 +227,8 @@ def preload() -> None:
     _weasyprint()
 
 
-def render_pdf(html: str, *, base_url: str, url_fetcher=None, stylesheets=()) -> bytes:
+def render_pdf(html: str, *, base_url: str, url_fetcher: Any = None,
+               stylesheets: Sequence[str] = ()) -> bytes:
     """Render an HTML string to tagged PDF/A-3b bytes, offline.
 
     ``base_url`` resolves relative URLs (use :data:`STATIC_BASE_URL` so that
@@ -259,8 +261,9 @@ def render_pdf(html: str, *, base_url: str, url_fetcher=None, stylesheets=()) ->
                                      font_config=font_config) for css in stylesheets]
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         # PDF/A-3b (archival, fonts embedded, sRGB output intent); tagged for screen readers.
-        return document.write_pdf(stylesheets=sheets, font_config=font_config,
-                                  pdf_variant="pdf/a-3b", pdf_tags=True)
+        pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config,
+                                        pdf_variant="pdf/a-3b", pdf_tags=True)
+        return pdf
     except FatalURLFetchingError as exc:  # BaseException subclass: convert to a normal error
         cause = exc.__cause__
         if isinstance(cause, PdfResourceRefused):
@@ -297,7 +300,7 @@ def _language_name(code: str | None, display_lang: str) -> str | None:
         return None
 
 
-def render_decision(template: str, context: dict, *, lang: str) -> bytes:
+def render_decision(template: str, context: dict[str, Any], *, lang: str) -> bytes:
     """Render ``templates/pdf/<template>`` in ``lang`` and return the PDF bytes.
 
     Must run inside a Flask application context whose Jinja environment has Flask-Babel
@@ -310,14 +313,15 @@ def render_decision(template: str, context: dict, *, lang: str) -> bytes:
     return render_pdf(html, base_url=STATIC_BASE_URL, stylesheets=(css,))
 
 
-def render_decision_html(template: str, context: dict, *, lang: str) -> str:
+def render_decision_html(template: str, context: dict[str, Any], *, lang: str) -> str:
     """The same document as one HTML page with its stylesheet inline, for where a PDF is not
     ready and nothing should wait for one (a browser prints it alike)."""
     html, css = _decision_source(template, context, lang=lang)
     return html.replace("</head>", f"<style>{css}</style></head>", 1)
 
 
-def _decision_source(template: str, context: dict, *, lang: str) -> tuple[str, str]:
+def _decision_source(template: str, context: dict[str, Any], *,
+                     lang: str) -> tuple[str, str]:
     if not has_app_context():
         raise RuntimeError("render_decision() needs a Flask application context")
     if not _TEMPLATE_NAME.match(template):
