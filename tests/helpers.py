@@ -76,6 +76,58 @@ def pdf_bytes(pages: int = 1) -> bytes:
     return out.getvalue()
 
 
+def built_pdf(catalog: str = "", objects: tuple[str, ...] = (), *,
+              object_stream: bool = False) -> bytes:
+    """A one-page PDF written by hand, so a test controls every byte: `catalog` is added to the
+    catalog dictionary, `objects` become objects 4, 5, … (refer to them as `4 0 R`). With
+    `object_stream`, the catalog and the objects are inside a Flate-compressed object stream
+    with a cross-reference stream (PDF 1.5), where a byte scan of the file cannot see them."""
+    import zlib
+
+    bodies = [f"<< /Type /Catalog /Pages 2 0 R {catalog} >>",
+              "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+              "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>", *objects]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    if not object_stream:
+        offsets = []
+        for number, body in enumerate(bodies, start=1):
+            offsets.append(out.tell())
+            out.write(f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1"))
+        xref = out.tell()
+        out.write(f"xref\n0 {len(bodies) + 1}\n0000000000 65535 f \n".encode())
+        for offset in offsets:
+            out.write(f"{offset:010d} 00000 n \n".encode())
+        out.write(f"trailer\n<< /Size {len(bodies) + 1} /Root 1 0 R >>\n"
+                  f"startxref\n{xref}\n%%EOF\n".encode())
+        return out.getvalue()
+    # objects 1..n inside object stream n+1; the cross-reference stream is object n+2
+    count = len(bodies)
+    header, data, at = [], b"", 0
+    for number, body in enumerate(bodies, start=1):
+        header.append(f"{number} {at}")
+        encoded = body.encode("latin-1") + b"\n"
+        data += encoded
+        at += len(encoded)
+    first = " ".join(header).encode() + b"\n"
+    packed = zlib.compress(first + data)
+    stream_at = out.tell()
+    out.write(f"{count + 1} 0 obj\n<< /Type /ObjStm /N {count} /First {len(first)} "
+              f"/Filter /FlateDecode /Length {len(packed)} >>\nstream\n".encode())
+    out.write(packed + b"\nendstream\nendobj\n")
+    xref_at = out.tell()
+    rows = [bytes([0, 0, 0, 255])]  # object 0: free
+    rows += [bytes([2]) + (count + 1).to_bytes(2, "big") + bytes([i]) for i in range(count)]
+    rows += [bytes([1]) + stream_at.to_bytes(2, "big") + bytes([0]),
+             bytes([1]) + xref_at.to_bytes(2, "big") + bytes([0])]
+    table = b"".join(rows)
+    out.write(f"{count + 2} 0 obj\n<< /Type /XRef /Size {count + 3} /W [1 2 1] /Root 1 0 R "
+              f"/Length {len(table)} >>\nstream\n".encode())
+    out.write(table + b"\nendstream\nendobj\n")
+    out.write(f"startxref\n{xref_at}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
 def _zip(names: dict[str, bytes], *, first: tuple[str, bytes] | None = None) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
