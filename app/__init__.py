@@ -33,7 +33,7 @@ def create_app(config: object | str | None = None) -> Flask:
         # email-validator refuses outside its test environment.
         email_validator.TEST_ENVIRONMENT = True
 
-    from app import cli, edge, errors, headers, idempotency, web
+    from app import cli, edge, errors, headers, idempotency, logs, web
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.services import connections, relay
 
@@ -70,4 +70,5 @@ def create_app(config: object | str | None = None) -> Flask:
         from app.bench.views import bp as bench_bp
 
         app.register_blueprint(bench_bp)
+    logs.init_app(app)  # after the blueprints: it reads which routes carry a token
     return app
