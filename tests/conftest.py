@@ -147,6 +147,33 @@ def outbox_to(address: str) -> list[OutboxEmail]:
         db.select(OutboxEmail).where(OutboxEmail.to_addr == address).order_by(OutboxEmail.id)))
 
 
+class Inbox:
+    """What a real SMTP server (aiosmtpd, on a free local port) received."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
 def link_in(body: str, path_prefix: str) -> str:
     match = re.search(rf"https?://[^\s]+({re.escape(path_prefix)}[^\s]+)", body)
     assert match, body

@@ -297,3 +297,77 @@ def old_event_hash(e) -> str:
     payload = [e.prev_hash, e.case_id, e.seq, e.at.isoformat(), e.actor_id, e.actor_name,
                e.action, e.stage_from, e.stage_to, e.detail, e.visibility]
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- walking the URL map
+# A value for each route variable, so that every rule can be built into a URL. A route with a
+# variable not named here fails the walks that use this (C14, C21, C22): add a sample.
+ROUTE_SAMPLES = {"number": "SULH-2099-999999", "name": "send_message", "document_id": 1,
+                 "decision_id": 1, "draft_id": 1, "step": "claimant", "token": "not-a-token",
+                 "lang": "fr", "key": "med-arb", "code": "ABCD-EFGH-JKMN", "row_id": 1,
+                 "job_id": 1, "filename": "css/sulh.css"}
+STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def route_requests(app, values: dict | None = None) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url) for every rule of the URL map and every method it takes but
+    HEAD and OPTIONS, built with `values` over ROUTE_SAMPLES."""
+    samples = {**ROUTE_SAMPLES, **(values or {})}
+    adapter = app.url_map.bind("localhost")
+    found = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        missing = rule.arguments - set(samples)
+        assert not missing, f"{rule.rule}: add a sample for {missing} to ROUTE_SAMPLES"
+        url = adapter.build(rule.endpoint, {a: samples[a] for a in rule.arguments},
+                            method=sorted(rule.methods - {"HEAD", "OPTIONS"})[0])
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, url))
+    return found
+
+
+def every_row(skip: tuple[str, ...] = (),
+              ignore: dict[str, set[str]] | None = None) -> dict[str, list[str]]:
+    """Every row of every table (but `skip`, and the columns `ignore` names per table), as
+    text, in primary-key order: to compare a database before and after, or to search it for a
+    canary."""
+    db.session.expire_all()
+    rows = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in skip:
+            continue
+        left_out = (ignore or {}).get(table.name, set())
+        columns = [c for c in table.columns if c.name not in left_out]
+        query = db.select(*columns).order_by(*table.primary_key.columns)
+        rows[table.name] = [repr(tuple(row)) for row in db.session.execute(query)]
+    db.session.rollback()
+    return rows
+
+
+def production_app(test_app, monkeypatch, secret_key: str | None = None):
+    """The app as production configures it (config.ProductionConfig: its SECRET_KEY check,
+    cookies, HSTS, no DEBUG), on the test's database and store, jobs run by the test."""
+    import secrets
+
+    from tests.conftest import IsolatedClient
+
+    monkeypatch.setenv("SECRET_KEY", secret_key or secrets.token_hex(32))
+    monkeypatch.setenv("DATABASE_URL", test_app.config["SQLALCHEMY_DATABASE_URI"])
+    settings = config.ProductionConfig()
+    settings.SQLALCHEMY_DATABASE_URI = test_app.config["SQLALCHEMY_DATABASE_URI"]
+    settings.SQLALCHEMY_ENGINE_OPTIONS = test_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    settings.STORAGE_URL = test_app.config["STORAGE_URL"]
+    settings.JOBS_MODE = "inprocess"
+    settings.JOBS_BACKGROUND = False
+    app = create_app(settings)
+    app.test_client_class = IsolatedClient
+    if not ON_POSTGRES:  # an in-memory database of its own
+        with app.app_context():
+            db.create_all()
+    return app
+
+
+def csrf_token_of(page: str) -> str:
+    """The CSRF token of the first form on a page (for apps that check it)."""
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert match, page[:2000]
+    return match.group(1)
