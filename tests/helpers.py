@@ -175,6 +175,14 @@ def upload(client, number: str, files: list[tuple[str, bytes]] | None = None, *,
     return response
 
 
+def stored_files(app) -> list:
+    """The document files in the test's file store."""
+    from pathlib import Path
+
+    root = Path(app.config["STORAGE_URL"].removeprefix("file://"))
+    return [p for p in root.rglob("*") if p.is_file() and "cases" in p.parts]
+
+
 def documents() -> list[Document]:
     db.session.expire_all()
     return list(db.session.scalars(db.select(Document).order_by(Document.id)))
@@ -193,10 +201,11 @@ def case(number: str) -> Case:
     return db.session.scalar(db.select(Case).where(Case.number == number))
 
 
-def served_case(app, people) -> tuple[str, object]:
-    """File, accept and serve a complaint; the respondent joins through the emailed link."""
+def served_case(app, people, **complaint) -> tuple[str, object]:
+    """File, accept and serve a complaint (`complaint`: fields per step, as file_complaint);
+    the respondent joins through the emailed link."""
     claimant = people.client("claimant")
-    number = file_complaint(claimant)
+    number = file_complaint(claimant, **complaint)
     assert case(number).stage == "review"
     receipt = claimant.get(f"/cases/{number}/receipt")
     assert number in receipt.get_data(as_text=True)
@@ -222,8 +231,8 @@ def served_case(app, people) -> tuple[str, object]:
     return number, respondent
 
 
-def into_mediation(app, people) -> str:
-    number, respondent = served_case(app, people)
+def into_mediation(app, people, **complaint) -> str:
+    number, respondent = served_case(app, people, **complaint)
     act(respondent, number, "respond", {"position": "contest",
                                         "statement": "Our goods are genuine parallel imports."})
     assert case(number).stage == "mediator_appointment"
