@@ -114,7 +114,9 @@ def secret_key_problem(secret: str) -> str | None:
 
 class Config:
     ENV_NAME = "base"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A database error's text names the statement's values (a form's fields, a token's hash):
+    # it reaches the log, so the values are left out of it.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     # A pooled connection idle longer than this is pinged before use (app/services/connections.py)
     DB_PING_IDLE_SECONDS = float(os.environ.get("SULH_DB_PING_IDLE_SECONDS", "10"))
     # Sweeps forked to work through a backlog of expiries (0: one per core; PostgreSQL only)
@@ -258,6 +260,7 @@ class TestConfig(Config):
 
             # One in-memory database shared by every connection of the test app.
             self.SQLALCHEMY_ENGINE_OPTIONS = {
+                **Config.SQLALCHEMY_ENGINE_OPTIONS,
                 "poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
 
 
