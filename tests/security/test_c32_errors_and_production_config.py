@@ -128,6 +128,13 @@ def test_each_error_under_the_api_is_problem_json(production, status):
     assert problem["error"] and problem["message"] == problem["detail"]
 
 
+@pytest.mark.parametrize("path", ["/api", "/api/", "/api/v2/cases", "/api/v1/cases/X/nothing"])
+def test_any_address_under_the_api_that_does_not_exist_is_a_json_404(production, path):
+    response = production.test_client().get(path, base_url=HTTPS)
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert response.get_json()["error"] == "not_found"
+
+
 BAD_KEYS = {
     "unset": None,
     "empty": "",
