@@ -8,8 +8,11 @@ containers and CI configure the same build differently.
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 import secrets
+from collections import Counter
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -42,9 +45,78 @@ def _embedded_secret() -> str:
     return key
 
 
+# The session secret signs every session cookie and CSRF token: whoever can guess it can sign
+# in as anyone. 256 bits is what `secrets.token_hex(32)` (64 hex digits) or
+# `secrets.token_urlsafe(32)` (43 characters) give.
+SECRET_KEY_MIN_BITS = 256
+# Values copied from tutorials, templates and our own test configuration.
+KNOWN_SECRET_KEYS = frozenset({
+    "dev", "development", "secret", "secret-key", "secret_key", "secretkey", "mysecret",
+    "changeme", "change-me", "change_me", "changeit", "please-change-me", "default",
+    "password", "test", "testing", "sulh", "flask", "your-secret-key", "your_secret_key",
+    "super-secret", "supersecret", "super-secret-key", "insecure", "notsecret",
+    "test-secret-key-not-for-production-use-0123456789",
+})
+# The alphabets a generated key is drawn from, smallest first.
+_ALPHABETS = (
+    ("0123456789", 10),
+    ("0123456789abcdef", 16),
+    ("0123456789ABCDEF", 16),
+    ("0123456789abcdefghijklmnopqrstuvwxyz", 36),
+    ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", 36),
+    ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 62),
+    ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_", 64),
+    ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/=", 65),
+    ("".join(chr(c) for c in range(0x20, 0x7F)), 95),
+)
+
+
+def secret_key_bits(secret: str) -> float:
+    """A generous estimate of the key's entropy: its length times the bits of the smallest
+    alphabet it is written in (hex: 4 bits a character, base64: 6), or nothing when its
+    characters are far less varied than a random draw from that alphabet would be
+    (`aaaa…`, `abab…`, a word repeated)."""
+    size = next((n for alphabet, n in _ALPHABETS if set(secret) <= set(alphabet)), 0)
+    if not size:  # beyond printable ASCII: count the distinct characters as the alphabet
+        size = max(len(set(secret)), 2)
+    counts = Counter(secret)
+    shannon = -sum(c / len(secret) * math.log2(c / len(secret)) for c in counts.values())
+    # A random key of this length and alphabet has nearly log2(min(size, length)) bits of
+    # Shannon entropy per character (3.8 of 4 for 64 hex digits); three quarters of it is
+    # far below any random key and far above any pattern.
+    if shannon < 0.75 * math.log2(max(2, min(size, len(secret)))):
+        return 0.0
+    # Runs like `abcdef…`/`987654…`: one random pair in `size` is neighbours by chance.
+    steps = [ord(b) - ord(a) for a, b in itertools.pairwise(secret)]
+    if steps and sum(step in (1, -1) for step in steps) > len(steps) / 3:
+        return 0.0
+    return len(secret) * math.log2(size)
+
+
+def secret_key_problem(secret: str) -> str | None:
+    """Why production must not start with this SECRET_KEY, or None if it may."""
+    if not secret:
+        return "SECRET_KEY is not set"
+    if secret.strip().lower() in KNOWN_SECRET_KEYS:
+        return "SECRET_KEY is a well-known default value"
+    period = (secret + secret).find(secret, 1)
+    if period < len(secret):
+        return (f"SECRET_KEY repeats the same {period} character(s) "
+                f"({secret[:period]!r} × {len(secret) // period})")
+    bits = secret_key_bits(secret)
+    if bits == 0:
+        return "SECRET_KEY is a pattern or text, not a random value"
+    if bits < SECRET_KEY_MIN_BITS:
+        return (f"SECRET_KEY has about {bits:.0f} bits of entropy; at least "
+                f"{SECRET_KEY_MIN_BITS} are needed")
+    return None
+
+
 class Config:
     ENV_NAME = "base"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A database error's text names the statement's values (a form's fields, a token's hash):
+    # it reaches the log, so the values are left out of it.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     # A pooled connection idle longer than this is pinged before use (app/services/connections.py)
     DB_PING_IDLE_SECONDS = float(os.environ.get("SULH_DB_PING_IDLE_SECONDS", "10"))
     # Sweeps forked to work through a backlog of expiries (0: one per core; PostgreSQL only)
@@ -54,6 +126,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Strict-Transport-Security max-age (app/headers.py); 0: not sent (plain http locally).
+    HSTS_SECONDS = 0
     # One request may carry several files; each file and each case have their own limits.
     MAX_CONTENT_LENGTH = int(os.environ.get("SULH_MAX_UPLOAD_MB", "210")) * 1024 * 1024
     MAX_FILE_SIZE = int(os.environ.get("SULH_MAX_FILE_MB", "100")) * 1024 * 1024
@@ -131,16 +206,29 @@ class EmbeddedConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # Cookies only over HTTPS, for this host only: the `__Host-` prefix makes the browser
+    # refuse a cookie that is not Secure, has a Domain or a Path other than / (RFC 6265bis), so
+    # a sibling subdomain cannot plant or overwrite ours.
+    SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
+    REMEMBER_COOKIE_NAME = "__Host-remember_token"
     REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_PATH = "/"
+    REMEMBER_COOKIE_DOMAIN = None
+    HSTS_SECONDS = 31_536_000  # one year (ASVS 3.4.1)
+    DEBUG = False
     JOBS_MODE = os.environ.get("SULH_JOBS", "rq")
 
     def __init__(self) -> None:
         secret = os.environ.get("SECRET_KEY", "")
-        if len(secret) < 32 or secret in {"change-me", "dev", "secret"}:
+        problem = secret_key_problem(secret)
+        if problem is not None:
             raise RuntimeError(
-                "SECRET_KEY must be set to a random value of at least 32 characters in production"
-            )
+                f"{problem}. Production refuses to start without a random secret of at least "
+                f"{SECRET_KEY_MIN_BITS} bits: set SECRET_KEY to the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`.")
         url = os.environ.get("DATABASE_URL")
         if not url:
             raise RuntimeError("DATABASE_URL must be set in production")
@@ -172,6 +260,7 @@ class TestConfig(Config):
 
             # One in-memory database shared by every connection of the test app.
             self.SQLALCHEMY_ENGINE_OPTIONS = {
+                **Config.SQLALCHEMY_ENGINE_OPTIONS,
                 "poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
 
 

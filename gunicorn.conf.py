@@ -16,7 +16,7 @@ graceful_timeout = 30
 # start-up. At 250 requests/s per worker this is every ~7 minutes.
 max_requests = 100_000
 max_requests_jitter = 10_000
-accesslog = "-"
+accesslog = "-"  # its lines go through app/logs.py: tokens in paths, queries, Referer redacted
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

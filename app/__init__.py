@@ -33,7 +33,7 @@ def create_app(config: object | str | None = None) -> Flask:
         # email-validator refuses outside its test environment.
         email_validator.TEST_ENVIRONMENT = True
 
-    from app import cli, edge, errors, idempotency, web
+    from app import cli, edge, errors, headers, idempotency, logs, web
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.services import connections, relay
 
@@ -45,6 +45,7 @@ def create_app(config: object | str | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale)
     web.init_app(app)
+    headers.init_app(app)
     idempotency.init_app(app)
     relay.init_app(app)
     errors.init_app(app)
@@ -69,4 +70,5 @@ def create_app(config: object | str | None = None) -> Flask:
         from app.bench.views import bp as bench_bp
 
         app.register_blueprint(bench_bp)
+    logs.init_app(app)  # after the blueprints: it reads which routes carry a token
     return app

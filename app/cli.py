@@ -1,5 +1,6 @@
 """Command-line tools: `flask demo seed`, `flask deadlines sweep|compute`, `flask audit verify`,
-`flask procedures show`, `flask storage check`, `flask backup create|verify|restore`."""
+`flask procedures show`, `flask storage check`, `flask backup create|verify|restore`,
+`flask mail outbox`."""
 
 from __future__ import annotations
 
@@ -57,6 +58,28 @@ def procedures_show(key: str | None) -> None:
         click.echo(table(procedure))
         click.echo("")
 storage = Commands("storage", help="The document store.")
+mail = Commands("mail", help="The outbox.")
+
+
+@mail.command("outbox")
+@click.option("--to", "to", default="", help="Only the messages to this address.")
+@click.option("--last", default=10, show_default=True, help="How many messages, newest first.")
+def mail_outbox(to: str, last: int) -> None:
+    """Print the messages waiting in the outbox, bodies included: without MAIL_SERVER (the
+    embedded default) this is the mailbox — where a served respondent's link is. The log names
+    a message and its subject only; a delivered message keeps no body."""
+    from app.models import OutboxEmail
+
+    query = select(OutboxEmail).order_by(OutboxEmail.id.desc()).limit(max(1, last))
+    if to:
+        query = query.where(OutboxEmail.to_addr == to.strip().lower())
+    for message in db.session.scalars(query):
+        state = (f"sent {message.sent_at:%Y-%m-%d %H:%M}" if message.sent_at else "not sent")
+        click.echo(f"#{message.id} to {message.to_addr} ({state}): {message.subject}")
+        if message.body:
+            click.echo(message.body)
+        else:
+            click.echo(f"(delivered: body not kept, SHA-256 {message.body_sha256})\n")
 
 
 @demo.command("seed")
@@ -372,3 +395,4 @@ def backup_restore(path: Path, force: bool) -> None:
 def init_app(app: Flask) -> None:
     for group in (demo, deadlines, audit, jobs, api, procedures_group, storage, backup):
         app.cli.add_command(group)
+    app.cli.add_command(mail)

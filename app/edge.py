@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, Request, jsonify, render_template, request
+from flask import Flask, Request, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
@@ -176,18 +176,16 @@ def _check_name(name: str | None) -> None:
             "A field or parameter name contains a control character."))
 
 
-def _wants_json() -> bool:
-    return request.blueprint == "api" or request.path.startswith("/api/")
-
-
 def answer(error: HTTPException):
-    """The refusal as the client reads it: JSON under /api ({"error", "message"}, as the API's
-    own errors), else the error page."""
+    """The refusal as the client reads it: JSON under /api (problem details, as the API's own
+    errors), else the error page."""
+    from app.errors import problem, wants_json
+
     code = error.code or 400
     message = getattr(error, "message", None) or error.description or ""
-    if _wants_json():
-        return jsonify(error=getattr(error, "error", "bad_request"), message=message), code
     title = _("Request too large") if code == 413 else _("Bad request")
+    if wants_json():
+        return problem(code, getattr(error, "error", "bad_request"), message, title=title)
     return render_template("errors/error.html", status=code, title=title,
                            message=message), code
 

@@ -1,24 +1,31 @@
 """Error pages: every failure a user can cause, or meet, gets a clear answer, never a bare 500.
 
-Under /api every answer is JSON (`{"error": code, "message": text}`); elsewhere a page in the
-user's language. What the server cannot help is named for what it is: a database that cannot
-be reached is 503 with `Retry-After` (a read-only request is first tried once more on a fresh
-connection, which is all a dropped connection needs), a full disk 507 — in both cases nothing
-of the request was kept.
+Under /api every answer is JSON, as RFC 9457 problem details (`application/problem+json`:
+`type`, `title`, `status`, `detail`), with the `error` code and `message` API clients already
+read; elsewhere a page in the user's language. Every status a user can meet — 400, 401, 403,
+404, 405, 409, 413, 422, 429, 500, 503, 507 — has its own title and explanation, translated;
+none shows Werkzeug's English default page, and a 500 never shows what went wrong inside.
+
+What the server cannot help is named for what it is: a database that cannot be reached is 503
+with `Retry-After` (a read-only request is first tried once more on a fresh connection, which
+is all a dropped connection needs), a full disk 507 — in both cases nothing of the request was
+kept.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import logging
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from flask import Flask, Response, current_app, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from app.extensions import db
 from app.i18n import gettext as _
@@ -33,11 +40,30 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           507: "insufficient_storage"}
 
 
+def wants_json() -> bool:
+    """Under /api (the JSON API, and any address below it, found or not) errors are JSON."""
+    return (request.blueprint == "api" or request.path == "/api"
+            or request.path.startswith("/api/"))
+
+
+def problem(status: int, code: str, message: str, *, title: str | None = None,
+            **extra: object) -> Response:
+    """An API error as RFC 9457 problem details. `type` is about:blank: the status says what
+    kind of problem it is, `title` is its (translated) name and `detail` this occurrence;
+    `error` (a stable code) and `message` (= detail) are kept for the clients that read them."""
+    body = {"type": "about:blank", "title": title or status_title(status), "status": status,
+            "detail": message, "error": code, "message": message, **extra}
+    response = Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
+                        content_type="application/problem+json")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="sulh"'
+    return response
+
+
 def error_page(status: int, title: str, message: str, **extra) -> Response:
     """The answer for an error: JSON under /api, else a page in the user's language."""
-    if request.path.startswith("/api/"):
-        response = jsonify(error=_CODES.get(status, "error"), message=message)
-        response.status_code = status
+    if wants_json():
+        response = problem(status, _CODES.get(status, "error"), message, title=title)
     else:
         response = current_app.make_response((render_template(
             "errors/error.html", status=status, title=title, message=message, **extra),
@@ -46,6 +72,12 @@ def error_page(status: int, title: str, message: str, **extra) -> Response:
         response.headers["Retry-After"] = str(RETRY_AFTER)
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def status_title(status: int) -> str:
+    """The translated name of a status, e.g. for an API error that only has a code."""
+    known = _http_texts().get(status)
+    return str(known[0]) if known else HTTP_STATUS_CODES.get(status, "Error")
 
 
 def _rollback() -> None:
@@ -80,8 +112,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
-        title, message = _http_texts().get(status, (error.name, error.description or ""))
-        return error_page(status, str(title), str(message))
+        texts = _http_texts()
+        fallback = texts[500] if status >= 500 else (_("Request refused"),
+                                                     _("This request cannot be answered."))
+        title, message = texts.get(status, fallback)
+        response = error_page(status, str(title), str(message))
+        for name, value in error.get_headers():  # Allow (405), Retry-After (429), ...
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(StaleDataError)
     def conflict(error):
@@ -123,9 +162,8 @@ def init_app(app: Flask) -> None:
     def server_error(error):
         _rollback()
         log.error("500 on %s", request.path)
-        return error_page(500, _("Something went wrong"),
-                          _("The error has been logged. Nothing you entered was saved; please "
-                            "try again."))
+        title, message = _http_texts()[500]
+        return error_page(500, title, message)
 
 
 def database_unavailable(error: Exception):
@@ -170,6 +208,11 @@ def _http_texts() -> dict[int, tuple[str, str]]:
         403: (_("Not allowed"), _("Your role does not allow this.")),
         404: (_("Not found"), _("This page does not exist, or you do not have access to it.")),
         405: (_("Not allowed"), _("This address does not accept that request.")),
+        409: (_("Conflict"), _("This changed while you were working. Reload and try again.")),
         413: (_("File too large"), _("The upload is larger than this installation accepts.")),
+        422: (_("Not accepted"), _("Some of what you sent is missing or invalid.")),
         429: (_("Too many requests"), _("Please wait a moment before trying again.")),
+        500: (_("Something went wrong"), _("The error has been logged. Nothing you entered "
+                                           "was saved; please try again.")),
+        503: (_("Temporarily unavailable"), _("Please try again in a few seconds.")),
     }

@@ -141,12 +141,10 @@ def _replay(row: SubmissionKey, submission: Submission) -> Response:
 
 
 def _refuse(message: str, status: int = 422) -> Response:
-    if request.blueprint == "api":
-        response = Response(json.dumps({"error": "idempotency_key", "message": message}),
-                            status=status, content_type="application/json")
-        return response
-    from app.errors import error_page
+    from app.errors import error_page, problem
 
+    if request.blueprint == "api":
+        return problem(status, "idempotency_key", message)
     return error_page(status, _("The form could not be accepted"), message)
 
 

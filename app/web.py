@@ -1,5 +1,5 @@
-"""Request plumbing shared by every area: deny-by-default login, the locale, security headers
-and the template globals (their functions live in app/formatting.py and app/links.py)."""
+"""Request plumbing shared by every area: deny-by-default login, the locale and the template
+globals (their functions live in app/formatting.py and app/links.py)."""
 
 from __future__ import annotations
 
@@ -61,18 +61,6 @@ def init_app(app: Flask) -> None:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return None
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'",
-        )
-        return response
 
     app.jinja_env.globals.update(
         format_date=format_date,

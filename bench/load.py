@@ -25,6 +25,7 @@ import http.client
 import os
 import re
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -54,7 +55,7 @@ def start_server(url: str, port: int, workers: int | None, threads: int | None,
                     f"accesslog = None\nbind = '127.0.0.1:{port}'\n"
                     "max_requests = 0\n")
     env = dict(os.environ, SULH_ENV="production", DATABASE_URL=url,
-               SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106
+               SECRET_KEY=secrets.token_hex(32),
                SULH_JOBS="inprocess", SULH_BENCH_ROUTES="1",
                STORAGE_URL=f"file://{storage or tempfile.mkdtemp()}")
     if workers:

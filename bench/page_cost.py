@@ -16,6 +16,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import secrets
 import statistics
 import sys
 import tempfile
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--locale", default="en")
     args = parser.parse_args(argv)
     os.environ.update(SULH_ENV="production", DATABASE_URL=args.database_url,
-                      SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106
+                      SECRET_KEY=secrets.token_hex(32),
                       SULH_JOBS="inprocess", SULH_BENCH_ROUTES="1",
                       STORAGE_URL=f"file://{tempfile.mkdtemp()}")
     from sqlalchemy import event

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     subprocess.run(seed, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     env = dict(os.environ, FLASK_APP="app:create_app", SULH_ENV="production",
                DATABASE_URL=url,
-               SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106
+               SECRET_KEY=secrets.token_hex(32),
                SULH_JOBS=args.jobs, REDIS_URL=args.redis_url,
                STORAGE_URL=f"file://{tempfile.mkdtemp()}")
     started = time.perf_counter()

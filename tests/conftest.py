@@ -6,12 +6,15 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import shutil
+import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 import config
 from app import create_app
@@ -147,6 +150,33 @@ def outbox_to(address: str) -> list[OutboxEmail]:
         db.select(OutboxEmail).where(OutboxEmail.to_addr == address).order_by(OutboxEmail.id)))
 
 
+class Inbox:
+    """What a real SMTP server (aiosmtpd, on a free local port) received."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
 def link_in(body: str, path_prefix: str) -> str:
     match = re.search(rf"https?://[^\s]+({re.escape(path_prefix)}[^\s]+)", body)
     assert match, body
@@ -203,3 +233,59 @@ def clear_queue(app: Flask) -> None:
                      queue.scheduled_job_registry):
         for job_id in registry.get_job_ids():
             registry.remove(job_id, delete_job=True)
+
+
+# ------------------------------------------------------------------------------ the browser
+# A real browser (Debian's chromium, driven by Playwright) against the app served on a free
+# local port, for tests marked e2e (tests/e2e, and the security checks that need a browser).
+# Without chromium they skip with a reason — except in CI, where SULH_REQUIRE_BROWSER=1 turns a
+# missing browser into a failure. Here, not in tests/e2e/conftest.py: one browser per session
+# for every directory that uses it.
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run", "--disable-sync",
+               "--disable-quic"]
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.path.exists(CHROMIUM) and shutil.which("chromium"):
+        return
+    if os.environ.get("SULH_REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"{CHROMIUM} is required (SULH_REQUIRE_BROWSER=1)")
+    skip = pytest.mark.skip(reason=f"Debian chromium not installed at {CHROMIUM}: "
+                                   "apt-get install chromium to run the browser tests")
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

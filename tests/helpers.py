@@ -76,6 +76,58 @@ def pdf_bytes(pages: int = 1) -> bytes:
     return out.getvalue()
 
 
+def built_pdf(catalog: str = "", objects: tuple[str, ...] = (), *,
+              object_stream: bool = False) -> bytes:
+    """A one-page PDF written by hand, so a test controls every byte: `catalog` is added to the
+    catalog dictionary, `objects` become objects 4, 5, … (refer to them as `4 0 R`). With
+    `object_stream`, the catalog and the objects are inside a Flate-compressed object stream
+    with a cross-reference stream (PDF 1.5), where a byte scan of the file cannot see them."""
+    import zlib
+
+    bodies = [f"<< /Type /Catalog /Pages 2 0 R {catalog} >>",
+              "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+              "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>", *objects]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    if not object_stream:
+        offsets = []
+        for number, body in enumerate(bodies, start=1):
+            offsets.append(out.tell())
+            out.write(f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1"))
+        xref = out.tell()
+        out.write(f"xref\n0 {len(bodies) + 1}\n0000000000 65535 f \n".encode())
+        for offset in offsets:
+            out.write(f"{offset:010d} 00000 n \n".encode())
+        out.write(f"trailer\n<< /Size {len(bodies) + 1} /Root 1 0 R >>\n"
+                  f"startxref\n{xref}\n%%EOF\n".encode())
+        return out.getvalue()
+    # objects 1..n inside object stream n+1; the cross-reference stream is object n+2
+    count = len(bodies)
+    header, data, at = [], b"", 0
+    for number, body in enumerate(bodies, start=1):
+        header.append(f"{number} {at}")
+        encoded = body.encode("latin-1") + b"\n"
+        data += encoded
+        at += len(encoded)
+    first = " ".join(header).encode() + b"\n"
+    packed = zlib.compress(first + data)
+    stream_at = out.tell()
+    out.write(f"{count + 1} 0 obj\n<< /Type /ObjStm /N {count} /First {len(first)} "
+              f"/Filter /FlateDecode /Length {len(packed)} >>\nstream\n".encode())
+    out.write(packed + b"\nendstream\nendobj\n")
+    xref_at = out.tell()
+    rows = [bytes([0, 0, 0, 255])]  # object 0: free
+    rows += [bytes([2]) + (count + 1).to_bytes(2, "big") + bytes([i]) for i in range(count)]
+    rows += [bytes([1]) + stream_at.to_bytes(2, "big") + bytes([0]),
+             bytes([1]) + xref_at.to_bytes(2, "big") + bytes([0])]
+    table = b"".join(rows)
+    out.write(f"{count + 2} 0 obj\n<< /Type /XRef /Size {count + 3} /W [1 2 1] /Root 1 0 R "
+              f"/Length {len(table)} >>\nstream\n".encode())
+    out.write(table + b"\nendstream\nendobj\n")
+    out.write(f"startxref\n{xref_at}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
 def _zip(names: dict[str, bytes], *, first: tuple[str, bytes] | None = None) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -123,6 +175,14 @@ def upload(client, number: str, files: list[tuple[str, bytes]] | None = None, *,
     return response
 
 
+def stored_files(app) -> list:
+    """The document files in the test's file store."""
+    from pathlib import Path
+
+    root = Path(app.config["STORAGE_URL"].removeprefix("file://"))
+    return [p for p in root.rglob("*") if p.is_file() and "cases" in p.parts]
+
+
 def documents() -> list[Document]:
     db.session.expire_all()
     return list(db.session.scalars(db.select(Document).order_by(Document.id)))
@@ -141,10 +201,11 @@ def case(number: str) -> Case:
     return db.session.scalar(db.select(Case).where(Case.number == number))
 
 
-def served_case(app, people) -> tuple[str, object]:
-    """File, accept and serve a complaint; the respondent joins through the emailed link."""
+def served_case(app, people, **complaint) -> tuple[str, object]:
+    """File, accept and serve a complaint (`complaint`: fields per step, as file_complaint);
+    the respondent joins through the emailed link."""
     claimant = people.client("claimant")
-    number = file_complaint(claimant)
+    number = file_complaint(claimant, **complaint)
     assert case(number).stage == "review"
     receipt = claimant.get(f"/cases/{number}/receipt")
     assert number in receipt.get_data(as_text=True)
@@ -170,8 +231,8 @@ def served_case(app, people) -> tuple[str, object]:
     return number, respondent
 
 
-def into_mediation(app, people) -> str:
-    number, respondent = served_case(app, people)
+def into_mediation(app, people, **complaint) -> str:
+    number, respondent = served_case(app, people, **complaint)
     act(respondent, number, "respond", {"position": "contest",
                                         "statement": "Our goods are genuine parallel imports."})
     assert case(number).stage == "mediator_appointment"
@@ -245,3 +306,77 @@ def old_event_hash(e) -> str:
     payload = [e.prev_hash, e.case_id, e.seq, e.at.isoformat(), e.actor_id, e.actor_name,
                e.action, e.stage_from, e.stage_to, e.detail, e.visibility]
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- walking the URL map
+# A value for each route variable, so that every rule can be built into a URL. A route with a
+# variable not named here fails the walks that use this (C14, C21, C22): add a sample.
+ROUTE_SAMPLES = {"number": "SULH-2099-999999", "name": "send_message", "document_id": 1,
+                 "decision_id": 1, "draft_id": 1, "step": "claimant", "token": "not-a-token",
+                 "lang": "fr", "key": "med-arb", "code": "ABCD-EFGH-JKMN", "row_id": 1,
+                 "job_id": 1, "filename": "css/sulh.css"}
+STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def route_requests(app, values: dict | None = None) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url) for every rule of the URL map and every method it takes but
+    HEAD and OPTIONS, built with `values` over ROUTE_SAMPLES."""
+    samples = {**ROUTE_SAMPLES, **(values or {})}
+    adapter = app.url_map.bind("localhost")
+    found = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        missing = rule.arguments - set(samples)
+        assert not missing, f"{rule.rule}: add a sample for {missing} to ROUTE_SAMPLES"
+        url = adapter.build(rule.endpoint, {a: samples[a] for a in rule.arguments},
+                            method=sorted(rule.methods - {"HEAD", "OPTIONS"})[0])
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, url))
+    return found
+
+
+def every_row(skip: tuple[str, ...] = (),
+              ignore: dict[str, set[str]] | None = None) -> dict[str, list[str]]:
+    """Every row of every table (but `skip`, and the columns `ignore` names per table), as
+    text, in primary-key order: to compare a database before and after, or to search it for a
+    canary."""
+    db.session.expire_all()
+    rows = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in skip:
+            continue
+        left_out = (ignore or {}).get(table.name, set())
+        columns = [c for c in table.columns if c.name not in left_out]
+        query = db.select(*columns).order_by(*table.primary_key.columns)
+        rows[table.name] = [repr(tuple(row)) for row in db.session.execute(query)]
+    db.session.rollback()
+    return rows
+
+
+def production_app(test_app, monkeypatch, secret_key: str | None = None):
+    """The app as production configures it (config.ProductionConfig: its SECRET_KEY check,
+    cookies, HSTS, no DEBUG), on the test's database and store, jobs run by the test."""
+    import secrets
+
+    from tests.conftest import IsolatedClient
+
+    monkeypatch.setenv("SECRET_KEY", secret_key or secrets.token_hex(32))
+    monkeypatch.setenv("DATABASE_URL", test_app.config["SQLALCHEMY_DATABASE_URI"])
+    settings = config.ProductionConfig()
+    settings.SQLALCHEMY_DATABASE_URI = test_app.config["SQLALCHEMY_DATABASE_URI"]
+    settings.SQLALCHEMY_ENGINE_OPTIONS = test_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    settings.STORAGE_URL = test_app.config["STORAGE_URL"]
+    settings.JOBS_MODE = "inprocess"
+    settings.JOBS_BACKGROUND = False
+    app = create_app(settings)
+    app.test_client_class = IsolatedClient
+    if not ON_POSTGRES:  # an in-memory database of its own
+        with app.app_context():
+            db.create_all()
+    return app
+
+
+def csrf_token_of(page: str) -> str:
+    """The CSRF token of the first form on a page (for apps that check it)."""
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert match, page[:2000]
+    return match.group(1)

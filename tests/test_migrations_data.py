@@ -698,6 +698,31 @@ def sweep_jobs_renamed(conn: Connection, before: Snapshot) -> None:
     assert "app.cases.sweep.notify.send_reminders" in names
 
 
+# ------------------------------------------------- 6cffaa8ac0f3: outbox.body_sha256
+def delivered_bodies_forgotten_hashes_kept(conn: Connection, before: Snapshot) -> None:
+    """Every message keeps the SHA-256 of its body; a delivered one no longer keeps the body
+    (a link in it dies with it), one waiting or failed keeps it for its delivery."""
+    rows = conn.execute(text("SELECT id, body, body_sha256, sent_at FROM outbox ORDER BY id")
+                        ).all()
+    assert [r.id for r in rows] == [m["id"] for m in before["outbox"]]
+    for row, old in zip(rows, before["outbox"], strict=True):
+        assert row.body_sha256 == hashlib.sha256(old["body"].encode()).hexdigest()
+        assert row.body == ("" if old["sent_at"] is not None else old["body"])
+    assert {r.body for r in rows if r.sent_at is not None} == {""}
+    assert any(r.body for r in rows if r.sent_at is None)
+
+
+def delivered_bodies_stay_forgotten(before: Snapshot, back: Snapshot) -> None:
+    """Downgraded, the rows are the parent's, but the delivered bodies stay empty and every
+    message keeps its hash (the column stays: the parent's code does not read it)."""
+    assert {t: r for t, r in back.items() if t != "outbox"} == {
+        t: r for t, r in before.items() if t != "outbox"}
+    assert back["outbox"] == [
+        {**m, "body": "" if m["sent_at"] is not None else m["body"],
+         "body_sha256": hashlib.sha256(m["body"].encode()).hexdigest()}
+        for m in before["outbox"]]
+
+
 # ------------------------------------------------------------------------------- at head
 def at_head(app: Flask) -> None:
     """The app of the head reads what the walk left: every table has rows (so a revision added
@@ -765,4 +790,8 @@ STEPS: dict[str, Step] = {
     # the sweep's jobs under their new module paths
     "a7d3e5f1c284": Step(promises=sweep_jobs_renamed, then_insert=nothing,
                          rewrites=frozenset({"jobs.name"})),
+    # outbox.body_sha256 for every message; delivered bodies emptied (no link outlives delivery)
+    "6cffaa8ac0f3": Step(promises=delivered_bodies_forgotten_hashes_kept, then_insert=nothing,
+                         rewrites=frozenset({"outbox.body"}),
+                         restores=delivered_bodies_stay_forgotten),
 }

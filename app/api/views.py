@@ -16,11 +16,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
 
 from app import idempotency
 from app.cases import forms
 from app.cases.service import take_action
+from app.errors import problem
 from app.extensions import csrf, db
 from app.i18n import gettext as _
 from app.models import ApiToken, Case
@@ -34,7 +34,7 @@ csrf.exempt(bp)  # bearer requests only; session requests are checked in authent
 
 
 def error(status: int, code: str, message: str, **extra):
-    return jsonify(error=code, message=message, **extra), status
+    return problem(status, code, message, **extra)
 
 
 @bp.before_request
@@ -69,12 +69,6 @@ def conflict(exc):
     return error(409, "conflict",
                  _("This case changed while you were working — please review it and try "
                    "again."), version=current)
-
-
-@bp.errorhandler(HTTPException)
-def http_error(exc: HTTPException):
-    return error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
-                 exc.description or "")
 
 
 def case_json(case: Case) -> dict:

@@ -10,6 +10,7 @@ from app.auth.forms import JoinForm, LoginForm, RegisterForm
 from app.auth.service import InvitationError, accept_invitation, find_invitation
 from app.extensions import db
 from app.i18n import gettext as _
+from app.links import local_target
 from app.models import User
 from app.web import public
 
@@ -17,10 +18,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
+    return local_target(request.args.get("next")) or default
 
 
 def _sign_in(user: User) -> None:

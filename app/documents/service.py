@@ -18,7 +18,7 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.documents.sniff import pdf_problem, sniff
+from app.documents.sniff import pdf_active_content, pdf_problem, sniff
 from app.extensions import db
 from app.i18n import gettext as _
 from app.models import Case, Document, User
@@ -204,6 +204,11 @@ def validate(case: Case, item: Incoming, *, already: int = 0) -> None:
     if media_type == "application/pdf" and pdf_problem(item.stream):
         raise UploadRejected(_("The PDF is damaged or protected and cannot be opened. Save it "
                                "again as a PDF and retry."), filename=name)
+    if media_type == "application/pdf" and pdf_active_content(item.stream):
+        raise UploadRejected(_("The PDF contains JavaScript or an action that runs by itself "
+                               "(when it is opened, or one that starts another program). "
+                               "Such files are not accepted in a case file: print it to a new "
+                               "PDF (“Print to PDF”) and upload that."), filename=name)
     item.media_type = media_type
 
 

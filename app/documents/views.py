@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable
 
@@ -19,7 +17,7 @@ from app.i18n import gettext as _
 from app.labels import SCOPE_LABELS, SelectChoice
 from app.models import Case, Document
 from app.services.access import case_roles, load_case
-from app.services.downloads import attachment, safe_filename, stream_zip
+from app.services.downloads import attachment, csv_bytes, safe_filename, stream_zip
 from app.services.storage import get_storage
 
 bp = Blueprint("documents", __name__, url_prefix="/cases/<number>/documents")
@@ -129,13 +127,15 @@ def show(number: str, document_id: int):
 
 @bp.get("/<int:document_id>/download")
 def download(number: str, document_id: int):
+    """Always an attachment: what a party uploaded is never opened by the browser under our
+    origin (a PDF's scripts, an image's tricks), only saved and opened by the user's own
+    program (SECURITY.md C28)."""
     case = load_case(number)
     document = load_document(case, document_id)
     service.record_download(case, current_user, document)
     db.session.commit()
-    inline = request.args.get("inline") == "1" and document.viewable_inline
     return attachment(get_storage().iter_chunks(document.storage_key), document.original_name,
-                      document.media_type, document.size, inline=inline)
+                      document.media_type, document.size)
 
 
 @bp.post("/<int:document_id>/replace")
@@ -198,19 +198,17 @@ PREPARING_REFRESH = 3
 
 @bp.get("/exhibits.pdf")
 def exhibits_pdf(number: str):
-    """The stored exhibit index when current; otherwise a job renders it and the user gets a
-    page that reloads itself until it is ready (no JavaScript)."""
+    """The stored exhibit index when current (an attachment: it quotes the parties' titles);
+    otherwise a job renders it and the user gets a page that reloads itself until it is ready
+    (no JavaScript)."""
     case = load_case(number)
-    inline = request.args.get("inline") == "1"
     row = exhibit_pdf.requested(case, current_user)
     if row is not None and row.status == "ready":
         storage = get_storage()
         return attachment(storage.iter_chunks(row.storage_key),
-                          f"{case.number} exhibit index.pdf", "application/pdf", row.size,
-                          inline=inline)
+                          f"{case.number} exhibit index.pdf", "application/pdf", row.size)
     failed = row is None or row.status == "failed"
-    again = url_for("documents.exhibits_pdf", number=number, **({"inline": "1"} if inline
-                                                                  else {}))
+    again = url_for("documents.exhibits_pdf", number=number)
     # 202: accepted, being prepared; 503: could not even be requested; 200: the job failed
     # (its retries are over; the next visit after a while requests it again).
     status = 503 if row is None else 200 if failed else 202
@@ -245,12 +243,9 @@ def bundle(number: str):
     service.record_bundle(case, current_user, documents)
     db.session.commit()
     rows = manifest_rows(documents)
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else ["exhibit"])
-    writer.writeheader()
-    writer.writerows(rows)
+    manifest = csv_bytes(list(rows[0]) if rows else ["exhibit"], rows)
     storage = get_storage()
-    entries = [("manifest.csv", lambda: [text.getvalue().encode("utf-8-sig")]),
+    entries = [("manifest.csv", lambda: [manifest]),
                ("manifest.json", lambda: [json.dumps(
                    {"case": case.number, "documents": rows}, ensure_ascii=False,
                    indent=2).encode()])]

@@ -54,4 +54,4 @@ def feed(token: str):
         abort(404)
     return Response(service.feed(user), mimetype="text/calendar",
                     headers={"Cache-Control": "private, max-age=300",
-                             "Content-Disposition": 'inline; filename="sulh.ics"'})
+                             "Content-Disposition": 'attachment; filename="sulh.ics"'})

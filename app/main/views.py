@@ -21,6 +21,7 @@ from sqlalchemy import text
 from app.cases import listing
 from app.cases.listing import as_case_rows
 from app.extensions import db
+from app.links import local_target
 from app.services import queries, relay
 from app.services.paging import keyset_page, page_size
 from app.services.storage import get_storage
@@ -81,9 +82,7 @@ def choose_language(lang: str):
 
 
 def _back(target: str | None):
-    if not target or not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(local_target(target) or url_for("main.index"))
 
 
 @bp.get("/healthz")

@@ -103,9 +103,3 @@ class Document(db.Model):
     def withdrawn(self) -> bool:
         return self.withdrawn_at is not None
 
-    @property
-    def viewable_inline(self) -> bool:
-        return self.media_type in INLINE_TYPES
-
-
-INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})

@@ -1,7 +1,9 @@
 """Email through the outbox: rows written in the change's transaction, sent after commit.
 
 Each message is rendered in the recipient's language. Without MAIL_SERVER (the embedded
-default) messages stay in the outbox and are printed to the log; nothing leaves the machine.
+default) messages stay in the outbox, where `flask mail outbox` shows them; the log only says
+that one was kept, for whom and its subject — never its body, which may carry a link that works
+by itself. Delivered, a message keeps its hash but not its body (app/models/outbox.py).
 """
 
 from __future__ import annotations
@@ -83,8 +85,8 @@ def deliver(email_id: int) -> None:
         return  # idempotent: already sent, or rolled back
     config = current_app.config
     if not config.get("MAIL_SERVER"):
-        log.info("outbox #%s to %s: %s\n%s", message.id, message.to_addr, message.subject,
-                 message.body)
+        log.info("outbox #%s to %s kept (no MAIL_SERVER; `flask mail outbox` shows it): %s",
+                 message.id, message.to_addr, message.subject)
         return
     mail = EmailMessage()
     mail["From"] = config["MAIL_DEFAULT_SENDER"]
@@ -103,6 +105,5 @@ def deliver(email_id: int) -> None:
         message.last_error = str(exc)
         db.session.commit()
         raise
-    message.sent_at = utcnow()
-    message.last_error = None
+    message.delivered(utcnow())
     db.session.commit()

@@ -1,4 +1,5 @@
-"""Who may see and do what. Hidden is 404; a role that does not allow an action is refused."""
+"""Who may see and do what. Hidden is 404; a role that does not allow an action is refused.
+(Deny by default and CSRF: tests/security/test_c14_*, test_c21_*.)"""
 
 from __future__ import annotations
 
@@ -16,17 +17,6 @@ def test_anonymous_users_are_sent_to_the_login_page(client, app, people):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.location.startswith("/login?next="), path
-
-
-def test_every_route_requires_login_unless_marked_public(app):
-    public = {"static", "main.index", "main.set_language", "main.choose_language",
-              "main.healthz", "auth.login",
-              "auth.register", "auth.join", "decisions.verify", "decisions.verify_form",
-              "rules.index", "rules.show", "calendar.feed"}
-    for rule in app.url_map.iter_rules():
-        view = app.view_functions[rule.endpoint]
-        is_public = getattr(view, "is_public", False) or rule.endpoint == "static"
-        assert is_public == (rule.endpoint in public), rule.endpoint
 
 
 def test_another_claimant_gets_404_on_the_case_its_messages_and_award(app, people):
@@ -97,24 +87,6 @@ def test_caucus_message_hidden_from_the_other_side_and_the_tribunal(app, people)
     assert caucus_events
     arbitrator_page = people.client("arbitrator").get(f"/cases/{number}").get_data(as_text=True)
     assert "Private caucus" not in arbitrator_page
-
-
-@pytest.mark.parametrize("path", ["/login", "/register"])
-def test_forms_refuse_a_post_without_csrf_token(app, path):
-    app.config["WTF_CSRF_ENABLED"] = True
-    client = app.test_client()
-    response = client.post(path, data={"email": "x@example.test", "password": "x" * 12})
-    assert response.status_code == 400
-    assert "The form expired" in response.get_data(as_text=True)
-
-
-def test_csrf_protects_case_actions(app, people):
-    number = file_complaint(people.client("claimant"))
-    manager = people.client("manager")
-    app.config["WTF_CSRF_ENABLED"] = True
-    response = manager.post(f"/cases/{number}/actions/accept_filing", data={})
-    assert response.status_code == 400
-    assert case(number).stage == "review"
 
 
 def test_audit_events_cannot_be_changed(app, people):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 import config
@@ -66,7 +68,10 @@ def test_production_refuses_to_start_without_a_real_secret(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "change-me")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)  # long, but one character repeated
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production")
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     production = create_app("production")
     assert production.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert production.config["ALLOW_DEMO_DATA"] is False

@@ -6,7 +6,15 @@ import pytest
 
 from app.extensions import db
 from app.models import Case
-from tests.helpers import CLAIMANT, REMEDIES, case, fill_complaint, served_case, start_draft
+from tests.helpers import (
+    CLAIMANT,
+    REMEDIES,
+    case,
+    fill_complaint,
+    served_case,
+    start_draft,
+    stored_files,
+)
 
 
 def test_filing_step_errors_are_shown_next_to_the_field_and_keep_the_input(app, people):
@@ -65,13 +73,6 @@ def test_case_numbers_follow_each_other(app, people):
     assert int(second[-6:]) == int(first[-6:]) + 1
 
 
-def _stored_files(app) -> list:
-    import pathlib
-
-    root = pathlib.Path(app.config["STORAGE_URL"].removeprefix("file://"))
-    return [p for p in root.rglob("*") if p.is_file() and "cases" in p.parts]
-
-
 BROKEN_PDF = b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\nxref\ngarbage\n%%EOF\n"
 
 
@@ -100,7 +101,7 @@ def test_bad_uploads_are_refused_with_a_clear_message_and_nothing_is_stored(
     body = response.get_data(as_text=True)
     assert message in body.replace("&#39;", "'"), body[:3000]
     assert "Nothing was stored" in body
-    assert documents() == [] and _stored_files(app) == []
+    assert documents() == [] and stored_files(app) == []
     assert "upload_document" not in [e.action for e in case(number).events]
 
 
@@ -110,7 +111,7 @@ def test_one_bad_file_refuses_the_whole_upload(app, people):
     number, _ = served_case(app, people)
     upload(people.client("claimant"), number, [("good.pdf", pdf_bytes()), ("bad.exe", b"MZ\x00")],
            expect=422)
-    assert documents() == [] and _stored_files(app) == []
+    assert documents() == [] and stored_files(app) == []
 
 
 def test_the_case_size_limit_counts_what_is_already_filed(app, people):
@@ -122,7 +123,7 @@ def test_the_case_size_limit_counts_what_is_already_filed(app, people):
     upload(client, number, [("one.txt", b"a" * 3000)])
     response = upload(client, number, [("two.txt", b"b" * 3000)], expect=422)
     assert "limit per case" in response.get_data(as_text=True)
-    assert len(documents()) == 1 and len(_stored_files(app)) == 1
+    assert len(documents()) == 1 and len(stored_files(app)) == 1
 
 
 def test_a_request_over_the_upload_limit_gets_a_clear_page(app, people):
