@@ -14,11 +14,13 @@ import config
 from app import create_app
 from app.extensions import db
 from app.models import User
-from tests.conftest import PASSWORD, _test_password_hash
+from tests.conftest import ON_POSTGRES, PASSWORD, _test_password_hash
 
 
 @pytest.fixture
-def production_app(monkeypatch, tmp_path):
+def production_app(app, monkeypatch, tmp_path):
+    """The production profile on the test database (`app` has prepared it; on SQLite each
+    app has its own in-memory database, so this one makes its tables)."""
     monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("DATABASE_URL", "postgresql://unused.invalid/sulh")
     settings = config.ProductionConfig()
@@ -29,16 +31,19 @@ def production_app(monkeypatch, tmp_path):
     settings.RATELIMIT_STORAGE_OPTIONS = {}
     settings.STORAGE_URL = f"file://{tmp_path / 'storage'}"
     settings.WTF_CSRF_ENABLED = False
-    app = create_app(settings)
-    with app.app_context():
-        db.create_all()
+    production = create_app(settings)
+    with production.app_context():
+        if not ON_POSTGRES:
+            db.create_all()
         user = User(email="counsel@example.test", name="Counsel", locale="en")
         user.password_hash = _test_password_hash()
         db.session.add(user)
         db.session.commit()
-        yield app
+        yield production
         db.session.remove()
-        db.drop_all()
+        if not ON_POSTGRES:
+            db.drop_all()
+        db.engine.dispose()
 
 
 def attributes(header: str) -> tuple[str, set[str]]:
