@@ -241,7 +241,8 @@ class RedisStore:
                                          .total_seconds()) + 1))
         pipe.execute()
 
-    def _read(self, session_id: str, data: dict[str, str]) -> SessionRecord | None:
+    def _read(self, session_id: str, data: Any) -> SessionRecord | None:
+        """The record of a hash as HGETALL returns it (strings: decode_responses)."""
         if not data:
             return None
         try:
@@ -280,23 +281,30 @@ class RedisStore:
             pipe.srem(self._user_key(int(user_id)), session_id)
         pipe.execute()
 
+    def _ids_of(self, user_id: int) -> list[str]:
+        return sorted(str(i) for i in self.redis.smembers(self._user_key(user_id)))
+
     def of_user(self, user_id: int) -> list[SessionRecord]:
-        ids = sorted(self.redis.smembers(self._user_key(user_id)))
+        ids = self._ids_of(user_id)
         if not ids:
             return []
         pipe = self.redis.pipeline()
         for session_id in ids:
             pipe.hgetall(self._key(session_id))
-        found, gone = [], []
+        found: list[SessionRecord] = []
+        gone: list[str] = []
         for session_id, data in zip(ids, pipe.execute(), strict=True):
             record = self._read(session_id, data)
-            (found if record is not None else gone).append(record or session_id)
+            if record is None:
+                gone.append(session_id)  # expired: its key is gone, its id left in the set
+            else:
+                found.append(record)
         if gone:
             self.redis.srem(self._user_key(user_id), *gone)
         return found
 
     def delete_of_user(self, user_id: int, keep: str | None) -> list[str]:
-        ids = [i for i in self.redis.smembers(self._user_key(user_id)) if i != keep]
+        ids = [i for i in self._ids_of(user_id) if i != keep]
         if ids:
             pipe = self.redis.pipeline()
             pipe.delete(*(self._key(i) for i in ids))
@@ -424,7 +432,8 @@ def current_session() -> SessionRecord | None:
         return None
     if "_login_user" not in g:
         login_manager._load_user()
-    return g.get("sulh_session")
+    found: SessionRecord | None = g.get("sulh_session")
+    return found
 
 
 # -------------------------------------------------------------------- request plumbing
