@@ -167,10 +167,18 @@ class DatabaseStore:
             db.session.execute(delete(UserSession).where(UserSession.id.in_(ended)))
         return ended
 
+    PURGE_BATCH = 100
+
     def purge(self, now: datetime) -> None:
-        """Sessions past their absolute end, everyone's (an index on expires_at): the table
-        holds at most a lifetime's worth of sessions."""
-        db.session.execute(delete(UserSession).where(UserSession.expires_at < now))
+        """Sessions past their absolute end, everyone's, a batch at each sign-in (an index on
+        expires_at): the table holds about a lifetime's worth of sessions. Rows another
+        sign-in is purging at the same moment are skipped (PostgreSQL's SKIP LOCKED), so two
+        sign-ins never wait for, or deadlock on, each other's purge."""
+        ended = list(db.session.scalars(
+            select(UserSession.id).where(UserSession.expires_at < now)
+            .limit(self.PURGE_BATCH).with_for_update(skip_locked=True)))
+        if ended:
+            db.session.execute(delete(UserSession).where(UserSession.id.in_(ended)))
 
 
 def _write_alone(statement: Any) -> None:

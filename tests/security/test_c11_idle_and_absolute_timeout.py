@@ -75,3 +75,13 @@ def test_last_seen_is_written_at_most_once_a_minute(app, people, clock):
     assert signed_in(client) and last_seen() == started
     clock.advance(seconds=31)
     assert signed_in(client) and last_seen() == clock.now
+
+
+def test_sessions_past_their_end_are_purged_at_the_next_sign_in(app, people, clock):
+    users = [people.make(f"user{i}") for i in range(3)]
+    for user in users:
+        login(app.test_client(), user.email)
+    clock.advance(hours=12, minutes=1)
+    login(app.test_client(), users[0].email)
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(UserSession)) == 1
