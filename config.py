@@ -123,12 +123,54 @@ class Config:
     SWEEP_PROCESSES = int(os.environ.get("SULH_SWEEP_PROCESSES", "0"))
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     WTF_CSRF_TIME_LIMIT = None  # a long filing session must not lose its work to a token expiry
+    # Flask's own signed cookie keeps only what is not a secret (language, CSRF token, flashed
+    # messages); who is signed in is a server-side session named by a cookie of its own
+    # (app/auth/sessions.py). Production renames both with the __Host- prefix (below).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Strict-Transport-Security max-age (app/headers.py); 0: not sent (plain http locally).
     HSTS_SECONDS = 0
+    SIGN_IN_COOKIE_NAME = "sulh_session"
+    SIGN_IN_COOKIE_SECURE = False  # http://127.0.0.1 in the embedded default
+    SIGN_IN_COOKIE_SAMESITE = "Lax"
+    # Where sessions live: "database" (a user_sessions row) or "redis" (SESSION_REDIS_URL).
+    SESSION_STORE = os.environ.get("SULH_SESSION_STORE", "database")
+    SESSION_REDIS_URL = os.environ.get("SULH_SESSION_REDIS_URL", "")  # unset: REDIS_URL
+    SESSION_REDIS_PREFIX = os.environ.get("SULH_SESSION_REDIS_PREFIX", "sulh:session:")
+    # ASVS 7.3.1/7.3.2: ended after this long without a request, and this long after sign-in.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SULH_SESSION_IDLE_MINUTES", "30"))
+    SESSION_LIFETIME_HOURS = float(os.environ.get("SULH_SESSION_LIFETIME_HOURS", "12"))
+    # A session's "last seen" is written at most this often (a write per request would cost
+    # every signed-in page a statement); the idle timeout is therefore exact to this much.
+    SESSION_TOUCH_SECONDS = int(os.environ.get("SULH_SESSION_TOUCH_SECONDS", "60"))
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted: the source
+    # address that throttling and the security log see (0: the socket's peer).
+    PROXY_HOPS = int(os.environ.get("SULH_PROXY_HOPS", "0"))
+
+    # Throttling (Flask-Limiter, app/auth/throttle.py). Memory in the embedded default and
+    # tests (one process); Redis in production, so that every worker counts the same attempts.
+    RATELIMIT_STORAGE_URI = os.environ.get("SULH_RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STRATEGY = "moving-window"  # "5 in 15 minutes" means any 15 minutes
+    RATELIMIT_HEADERS_ENABLED = False  # Retry-After is set on the 429 answer itself
+    # Failed sign-ins per account (any password refused after this, the owner emailed) and per
+    # source address (high enough that one office's people do not lock each other out).
+    THROTTLE_SIGN_IN_ACCOUNT = os.environ.get("SULH_THROTTLE_SIGN_IN_ACCOUNT", "5 per 15 minutes")
+    THROTTLE_SIGN_IN_IP = os.environ.get("SULH_THROTTLE_SIGN_IN_IP", "50 per 15 minutes")
+    # Registrations sent (per address, and per email: each sends that address a message).
+    THROTTLE_REGISTER_IP = os.environ.get("SULH_THROTTLE_REGISTER_IP", "20 per hour")
+    THROTTLE_REGISTER_EMAIL = os.environ.get("SULH_THROTTLE_REGISTER_EMAIL", "3 per hour")
+    # Verification codes looked up and not found (guessing codes), per address.
+    THROTTLE_VERIFY_IP = os.environ.get("SULH_THROTTLE_VERIFY_IP", "20 per 15 minutes")
+    # API requests with a token that is not valid, per address.
+    THROTTLE_API_TOKEN_IP = os.environ.get("SULH_THROTTLE_API_TOKEN_IP", "30 per 15 minutes")
+    # Ready for the second factor and password reset (app/auth/throttle.py names them).
+    THROTTLE_SECOND_FACTOR_ACCOUNT = os.environ.get("SULH_THROTTLE_SECOND_FACTOR_ACCOUNT",
+                                                    "5 per 15 minutes")
+    THROTTLE_PASSWORD_RESET_IP = os.environ.get("SULH_THROTTLE_PASSWORD_RESET_IP", "20 per hour")
+    THROTTLE_PASSWORD_RESET_EMAIL = os.environ.get("SULH_THROTTLE_PASSWORD_RESET_EMAIL",
+                                                   "3 per hour")
     # One request may carry several files; each file and each case have their own limits.
     MAX_CONTENT_LENGTH = int(os.environ.get("SULH_MAX_UPLOAD_MB", "210")) * 1024 * 1024
     MAX_FILE_SIZE = int(os.environ.get("SULH_MAX_FILE_MB", "100")) * 1024 * 1024
@@ -219,7 +261,15 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_DOMAIN = None
     HSTS_SECONDS = 31_536_000  # one year (ASVS 3.4.1)
     DEBUG = False
+    SIGN_IN_COOKIE_NAME = "__Host-sulh_session"
+    SIGN_IN_COOKIE_SECURE = True
     JOBS_MODE = os.environ.get("SULH_JOBS", "rq")
+    # gunicorn listens on 127.0.0.1 behind one reverse proxy (README, "Serving in production")
+    PROXY_HOPS = int(os.environ.get("SULH_PROXY_HOPS", "1"))
+    # A Redis outage must fail no request: each worker then counts in its own memory.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
     def __init__(self) -> None:
         secret = os.environ.get("SECRET_KEY", "")
@@ -234,6 +284,8 @@ class ProductionConfig(Config):
             raise RuntimeError("DATABASE_URL must be set in production")
         self.SECRET_KEY = secret
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(url)
+        self.RATELIMIT_STORAGE_URI = os.environ.get("SULH_RATELIMIT_STORAGE_URI",
+                                                    self.REDIS_URL)
 
 
 class TestConfig(Config):
@@ -250,6 +302,7 @@ class TestConfig(Config):
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
     JOBS_QUEUE = f"sulh-test-{os.getpid()}"  # test runs side by side never share a queue
     SWEEP_PROCESSES = 1  # tests that fork helpers ask for them
+    RATELIMIT_STORAGE_URI = "memory://"  # a fresh count per test app
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(

@@ -33,7 +33,14 @@ def create_app(config: object | str | None = None) -> Flask:
         # email-validator refuses outside its test environment.
         email_validator.TEST_ENVIRONMENT = True
 
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]  # the client's address and scheme, as the proxy saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
     from app import cli, edge, errors, headers, idempotency, logs, web
+    from app.auth import sessions, throttle
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.services import connections, relay
 
@@ -43,6 +50,8 @@ def create_app(config: object | str | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    sessions.init_app(app)
+    throttle.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale)
     web.init_app(app)
     headers.init_app(app)

@@ -1,12 +1,15 @@
 """Extensions are created once, unbound, and bound to an app in create_app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.request_info import client_ip
 
 # Named constraints, so migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -27,3 +30,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Throttling; its limits are named in app/auth/throttle.py, its storage set by configuration.
+limiter = Limiter(key_func=client_ip)

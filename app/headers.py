@@ -23,7 +23,7 @@ are these few lines.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, request
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -49,12 +49,13 @@ HEADERS = {
 
 def signed_in() -> bool:
     """Whether this request is a signed-in user's, without a database query: the user
-    flask-login already loaded (a page, an API token), else whether the session names one. A
-    response built while the database is down (503) must not fail here."""
+    flask-login already loaded (a page, an API token), else whether the browser sent a
+    sign-in cookie (app/auth/sessions.py). A response built while the database is down (503)
+    must not fail here."""
     user = g.get("_login_user")
     if user is not None:
         return bool(user.is_authenticated)
-    return "_user_id" in session
+    return current_app.config["SIGN_IN_COOKIE_NAME"] in request.cookies
 
 
 def secure_headers(response: Response) -> Response:

@@ -4,16 +4,14 @@ globals (their functions live in app/formatting.py and app/links.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any, TypeVar
 
 from flask import Flask, g, redirect, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
-from sqlalchemy import bindparam, select
 
 from app import formatting, i18n, labels
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.links import external_url
 from app.services import fragments
 
@@ -42,10 +40,8 @@ def text_direction() -> str:
 
 
 def init_app(app: Flask) -> None:
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.scalar(_user_by_id(), {"id": int(user_id)})
-
+    # Who is signed in comes from the server-side session (app/auth/sessions.py), never from
+    # a user id in Flask's cookie.
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
@@ -89,13 +85,3 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def page_globals():
         return {"institution_name": app.config["INSTITUTION_NAME"], "g": g}
-
-
-@cache
-def _user_by_id() -> Any:
-    """Built once: every signed-in request runs it (app.services.paging.keyset_statement)."""
-    from app.models import User
-
-    return select(User).where(User.id == bindparam("id"))
-
-

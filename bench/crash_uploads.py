@@ -101,15 +101,15 @@ def sign_in(port: int) -> str:
         "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
     if status != 302:
         raise SystemExit(f"sign-in failed ({status})")
-    return f"session={cookies['session']}"
+    return f"sulh_session={cookies['sulh_session']}"  # the server-side session's token
 
 
 def upload_form(port: int, cookie: str, number: str) -> tuple[str, str]:
-    """The session cookie and CSRF token a signed-in browser holds after opening the form."""
+    """The cookies and CSRF token a signed-in browser holds after opening the form."""
     _, page, cookies, _ = request(port, "GET", f"/cases/{number}/documents/upload",
                                   headers={"Cookie": cookie})
-    if "session" in cookies:
-        cookie = f"session={cookies['session']}"
+    if "session" in cookies:  # Flask's cookie, with the form's CSRF token
+        cookie = f"{cookie}; session={cookies['session']}"
     return cookie, re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 

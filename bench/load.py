@@ -7,9 +7,10 @@
 Needs a database seeded by bench/seed.py and `wrk` (Debian: `apt-get install -y wrk`, or
 `make bench-prereqs`). Measures, on the same server in the same run: the bare /bench/hello
 route (the ceiling), the public verify page, a signed-in request doing nothing else
-(/bench/signed-in: session, user and transaction), the case managers' console, a party's case list
-and a case page; prints requests/s, the ratio to the ceiling, and p50/p99 latency.
-Signed-in pages carry the session cookie of a real sign-in (POST /login over http.client).
+(/bench/signed-in: the server-side session, the user and the transaction), the case managers'
+console, a party's case list and a case page; prints requests/s, the ratio to the ceiling,
+and p50/p99 latency. Signed-in pages carry the session cookie of a real sign-in (POST /login
+over http.client).
 
 Requests/s under load swing by up to 2x between runs of the same code on this shared two-core
 machine (how wrk's keep-alive connections happen to spread over the workers); the CPU that
@@ -98,8 +99,12 @@ def request(port: int, method: str, path: str, body: dict | None = None,
     return response.status, text, cookies
 
 
+SIGN_IN_COOKIE = "__Host-sulh_session"  # the production profile's (config.py)
+
+
 def sign_in(port: int, email: str) -> str:
-    """A session cookie for `email`: GET the form (CSRF token + session), POST it."""
+    """The session cookie of a real sign-in as `email`: GET the form (CSRF token and Flask's
+    cookie), POST it; the answer sets the server-side session's token."""
     status, page, cookies = request(port, "GET", "/login")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     form = {"email": email, "password": PASSWORD}
@@ -107,10 +112,10 @@ def sign_in(port: int, email: str) -> str:
         form["csrf_token"] = token.group(1)
     cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
     status, page, cookies = request(port, "POST", "/login", form, cookie)
-    if status != 302 or "session" not in cookies:
+    if status != 302 or not cookies.get(SIGN_IN_COOKIE):
         errors = re.findall(r"class=\"(?:error[^\"]*)\"[^>]*>([^<]+)", page)
         raise SystemExit(f"sign-in as {email} failed ({status}): {errors or page[:300]}")
-    return f"session={cookies['session']}"
+    return f"{SIGN_IN_COOKIE}={cookies[SIGN_IN_COOKIE]}"
 
 
 def sample_case(url: str) -> tuple[str, str]:

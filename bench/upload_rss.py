@@ -89,7 +89,8 @@ def main() -> None:
                      "horse+battery", headers={"Content-Type": "application/x-www-form-urlencoded"})
         response = conn.getresponse()
         response.read()
-        cookie = response.getheader("Set-Cookie").split(";")[0]
+        cookie = next(c.split(";")[0] for c in response.headers.get_all("Set-Cookie")
+                      if c.startswith("sulh_session="))  # the server-side session's token
         # Warm up (first request imports and compiles templates), then measure from here.
         conn.request("GET", f"/cases/{number}/documents/upload", headers={"Cookie": cookie})
         conn.getresponse().read()

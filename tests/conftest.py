@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import secrets
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -143,6 +145,55 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD):
 @pytest.fixture
 def people(app) -> People:
     return People(app)
+
+
+class Clock:
+    """The time the whole app reads — `utcnow()`, and `time.time()` under the rate limiter —
+    frozen at a known moment and moved on by the test (time-machine; monotonic clocks, which
+    only measure durations, keep running)."""
+
+    def __init__(self, traveller) -> None:
+        self._traveller = traveller
+
+    def advance(self, **delta: float) -> datetime:
+        self._traveller.shift(timedelta(**delta))
+        return self.now
+
+    @property
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=False) as traveller:
+        yield Clock(traveller)
+
+
+@pytest.fixture(params=["database", "redis"])
+def session_store(request, app) -> Iterator[str]:
+    """Each test runs with sessions in the database and in this machine's Redis (database 1,
+    under a prefix of its own, removed afterwards)."""
+    store = request.param
+    if store == "redis":
+        from redis import Redis
+
+        prefix = f"sulh-test-{os.getpid()}-{secrets.token_hex(4)}:"
+        redis = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2)
+        try:
+            redis.ping()
+        except Exception as exc:  # pragma: no cover - CI runs Redis
+            pytest.skip(f"Redis not reachable at {app.config['REDIS_URL']}: {exc}")
+        app.config.update(SESSION_STORE="redis", SESSION_REDIS_PREFIX=prefix)
+        app.extensions.pop("sulh_session_store", None)
+        yield store
+        keys = list(redis.scan_iter(f"{prefix}*"))
+        if keys:
+            redis.delete(*keys)
+    else:
+        yield store
 
 
 def outbox_to(address: str) -> list[OutboxEmail]:

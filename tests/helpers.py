@@ -8,7 +8,7 @@ import io
 import os
 import re
 import zipfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from flask.testing import FlaskClient
@@ -271,6 +271,38 @@ def switch(client, lang: str, next_path: str = "/"):
 # A complaint asking only for the transfer of a domain name (the expedited procedure's remedy).
 DOMAIN_ONLY = {"cease_use": "", "damages": "", "domain_transfer": "y",
                "domain_transfer_details": "nile-cotton-outlet.example"}
+
+
+# ---------------------------------------------------------------------- sessions and time
+def sign_in_cookie(client: FlaskClient) -> str:
+    """The server-side session's token this client carries (app/auth/sessions.py)."""
+    cookie = client.get_cookie(client.application.config["SIGN_IN_COOKIE_NAME"])
+    assert cookie is not None, "this client is not signed in"
+    return cookie.value
+
+
+def use_sign_in(client: FlaskClient, token: str) -> FlaskClient:
+    """Make `client` send this session token, as a second tab or a copied cookie would."""
+    client.set_cookie(client.application.config["SIGN_IN_COOKIE_NAME"], token,
+                      domain="localhost")
+    return client
+
+
+def new_sign_in(app, user_id: int) -> str:
+    """A new session for the user, as signing in makes one (without the form and the
+    password hash): its token. Each client of the fuzz gets its own."""
+    from app.auth import sessions
+    from app.models import User
+
+    with app.app_context():
+        token, _record = sessions.create(db.session.get(User, user_id))
+        db.session.commit()
+    return token
+
+
+def moment(text: str) -> datetime:
+    """A UTC moment for the clock fixture: '2026-12-01 09:00'."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 # ------------------------------------------------------------------------------ migrations

@@ -721,6 +721,25 @@ def delivered_bodies_stay_forgotten(before: Snapshot, back: Snapshot) -> None:
         {**m, "body": "" if m["sent_at"] is not None else m["body"],
          "body_sha256": hashlib.sha256(m["body"].encode()).hexdigest()}
         for m in before["outbox"]]
+# ---------------------------------------- bd99326a1d57: sessions and the security log
+def sessions_and_sign_ins(conn: Connection) -> None:
+    """The claimant signed in on two browsers (one session past its end, left for the purge);
+    the security log of those sign-ins, a failed one, and a session revoked."""
+    claimant, manager = user_id(conn, CLAIMANT), user_id(conn, PEOPLE["manager"][0])
+    for token, started, browser in (("laptop", at(30, 12), "Mozilla/5.0 (X11; Linux) Firefox/140"),
+                                    ("phone", at(29, 8), "Mozilla/5.0 (iPhone) Safari/604")):
+        put(conn, "user_sessions", id=digest(token), user_id=claimant, created_at=started,
+            last_seen_at=started + timedelta(minutes=5), expires_at=started + timedelta(hours=12),
+            ip="203.0.113.7", user_agent=browser)
+        put(conn, "security_events", at=started, event="sign_in", outcome="success",
+            user_id=claimant, actor_id=None, ip="203.0.113.7", request_id=digest(token)[:32],
+            session_ref=digest(token)[:16], detail={})
+    put(conn, "security_events", at=at(30, 12, 1), event="sign_in", outcome="failure",
+        user_id=manager, actor_id=None, ip="198.51.100.20", request_id=digest("r3")[:32],
+        session_ref=None, detail={"reason": "password"})
+    put(conn, "security_events", at=at(30, 12, 2), event="session_revoked", outcome="success",
+        user_id=claimant, actor_id=claimant, ip="203.0.113.7", request_id=digest("r4")[:32],
+        session_ref=digest("phone")[:16], detail={})
 
 
 # ------------------------------------------------------------------------------- at head
@@ -794,4 +813,6 @@ STEPS: dict[str, Step] = {
     "6cffaa8ac0f3": Step(promises=delivered_bodies_forgotten_hashes_kept, then_insert=nothing,
                          rewrites=frozenset({"outbox.body"}),
                          restores=delivered_bodies_stay_forgotten),
+    # user_sessions and security_events: two new tables
+    "bd99326a1d57": Step(promises=nothing, then_insert=sessions_and_sign_ins),
 }

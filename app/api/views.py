@@ -16,8 +16,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import TooManyRequests
 
 from app import idempotency
+from app.auth import throttle
 from app.cases import forms
 from app.cases.service import take_action
 from app.errors import problem
@@ -25,6 +27,7 @@ from app.extensions import csrf, db
 from app.i18n import gettext as _
 from app.models import ApiToken, Case
 from app.models.types import utcnow
+from app.request_info import client_ip
 from app.services.access import actor_for, load_case
 from app.services.locking import expect_version
 from workflows.engine import ActionRefused, available_actions, procedure_for, refusal
@@ -41,11 +44,15 @@ def error(status: int, code: str, message: str, **extra):
 def authenticate():
     header = request.headers.get("Authorization", "")
     if header:
+        # Token guesses are counted per address and refused (429) once too many failed,
+        # before the token is looked at: a right token then waits too.
+        throttle.API_TOKEN_PER_ADDRESS.check(client_ip())
         scheme, _sep, token = header.partition(" ")
         row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user)).where(
             ApiToken.token_hash == ApiToken.hash_token(token.strip()),
             ApiToken.revoked_at.is_(None))) if scheme.lower() == "bearer" else None
-        if row is None:
+        if row is None or not row.user.is_active:
+            throttle.API_TOKEN_PER_ADDRESS.count(client_ip())
             return error(401, "unauthorized", _("The API token is not valid."))
         g._login_user = row.user  # flask-login's current user, for this request only
         return idempotency.begin()
@@ -69,6 +76,9 @@ def conflict(exc):
     return error(409, "conflict",
                  _("This case changed while you were working — please review it and try "
                    "again."), version=current)
+
+
+bp.register_error_handler(TooManyRequests, throttle.too_many_requests)  # JSON, Retry-After
 
 
 def case_json(case: Case) -> dict:

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
 from app.i18n import lazy_gettext as _l
 from app.labels import LANGUAGE_LABELS, options
@@ -34,3 +34,13 @@ class RegisterForm(PasswordMixin, FlaskForm):
 
 class JoinForm(PasswordMixin, FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+
+
+class RevokeSessionForm(FlaskForm):
+    """One session of the account's list, named by its handle (16 hex digits)."""
+
+    handle = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{16}$")])
+
+
+class EndOtherSessionsForm(FlaskForm):
+    """"Sign out everywhere else": nothing to fill in but the CSRF token."""

@@ -1,14 +1,54 @@
-"""Joining a case through a one-time service link."""
+"""Accounts: registering without telling who has one, deactivating, and joining a case
+through a one-time service link. Each function flushes and never commits (the caller does)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.auth import sessions
 from app.extensions import db
 from app.i18n import gettext as _
 from app.models import Case, Invitation, Participant, User
 from app.models.types import utcnow
+from app.models.user import spend_a_password_check, spend_a_password_hash
+from app.services import notify
 from workflows.engine import Actor
+
+
+def password_refusal(user: User | None, password: str) -> str | None:
+    """Why `password` does not sign `user` in — "unknown" (no such account), "password",
+    "inactive" — or None when it does. Costs one password check whether or not the account
+    exists (a dummy hash for none), so that timing tells nothing (ASVS 6.3.8)."""
+    if user is None or not user.password_hash:
+        spend_a_password_check(password)
+        return "unknown" if user is None else "password"
+    if not user.check_password(password):
+        return "password"
+    return None if user.is_active else "inactive"
+
+
+def register(email: str, name: str, locale: str, password: str) -> None:
+    """Create an account — or, when the email has one already, email its owner instead.
+    Returns nothing: the caller's answer must be the same either way (costing the same
+    password hash), so that registering never reveals who has an account."""
+    email = User.normalise_email(email)
+    existing = db.session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        spend_a_password_hash(password)
+        notify.email(existing.email, "account_exists", locale=existing.locale, user=existing)
+        return
+    user = User(email=email, name=name.strip(), locale=locale)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    notify.email(user.email, "account_created", locale=user.locale, user=user)
+
+
+def deactivate(user: User, *, actor: User | None = None) -> int:
+    """Switch the account off: it can no longer sign in, and every session it has ends now
+    (ASVS 7.4.2). Returns how many sessions ended."""
+    user.active = False
+    return sessions.end_other_sessions(user, keep=None, reason="deactivated", actor=actor)
 
 
 class InvitationError(Exception):

@@ -1,17 +1,29 @@
-"""Sign-up, sign-in, sign-out, and joining a case from a service link."""
+"""Sign-up, sign-in, sign-out, the account page (its sessions), and joining a case from a
+service link."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth.forms import JoinForm, LoginForm, RegisterForm
+from app.auth import security_log, service, sessions, throttle
+from app.auth.agents import browser_summary
+from app.auth.forms import (
+    EndOtherSessionsForm,
+    JoinForm,
+    LoginForm,
+    RegisterForm,
+    RevokeSessionForm,
+)
 from app.auth.service import InvitationError, accept_invitation, find_invitation
 from app.extensions import db
 from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.links import local_target
 from app.models import User
+from app.request_info import client_ip
+from app.services import notify
 from app.web import public
 
 bp = Blueprint("auth", __name__)
@@ -22,52 +34,132 @@ def _safe_next(default: str) -> str:
 
 
 def _sign_in(user: User) -> None:
-    lang = session.get("lang")
-    session.clear()  # a fresh session at sign-in: no fixation
-    if lang:
-        session["lang"] = lang
-    login_user(user)
+    """A new server-side session (a new token, Flask's cookie emptied): no fixation."""
+    record = sessions.start(user)
+    security_log.record("sign_in", "success", user_id=user.id, session_ref=record.handle)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
+    """Sign-in. Throttled before the password is looked at (failures per account and per
+    address); an email without an account costs the same password check as one with, and
+    gets the same answer."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(
-            select(User).where(User.email == User.normalise_email(form.email.data)))
-        if user is not None and user.active and user.check_password(form.password.data):
+        email = User.normalise_email(form.email.data)
+        account, address = throttle.email_key(email), client_ip()
+        user = db.session.scalar(select(User).where(User.email == email))
+        wait = max(throttle.SIGN_IN_PER_ACCOUNT.wait(account),
+                   throttle.SIGN_IN_PER_ADDRESS.wait(address))
+        if wait:
+            security_log.record("sign_in", "refused", user_id=user and user.id,
+                                reason="throttled")
+            db.session.commit()
+            form.password.errors.append(" ".join((
+                _("Too many failed attempts to sign in to this account or from this network."),
+                throttle.wait_message(wait))))
+            return render_template("auth/login.html", form=form), 429, {
+                "Retry-After": str(wait), "Cache-Control": "no-store"}
+        refusal = service.password_refusal(user, form.password.data)
+        if user is not None and refusal is None:
             _sign_in(user)
+            db.session.commit()
             return redirect(_safe_next(url_for("main.dashboard")))
+        locked = throttle.SIGN_IN_PER_ACCOUNT.count(account)
+        throttle.SIGN_IN_PER_ADDRESS.count(address)
+        security_log.record("sign_in", "failure", user_id=user and user.id, reason=refusal)
+        if locked and user is not None:
+            _tell_owner_of_lock(user)
+        db.session.commit()
         form.password.errors.append(_("Wrong email or password."))
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 422
 
 
+def _tell_owner_of_lock(user: User) -> None:
+    """Once per lock: the failure that used up the account's limit emails its owner."""
+    item = throttle.SIGN_IN_PER_ACCOUNT.item()
+    security_log.record("sign_in_locked", "refused", user_id=user.id)
+    notify.email(user.email, "sign_in_locked", locale=user.locale, user=user,
+                 attempts=item.amount, minutes=item.get_expiry() // 60, ip=client_ip())
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @public
+@throttle.guarded(
+    (throttle.REGISTRATION_PER_ADDRESS, client_ip),
+    (throttle.REGISTRATION_PER_EMAIL, lambda: throttle.email_key(request.form.get("email", ""))),
+    counts_when=lambda response: response.status_code in (302, 303))
 def register():
+    """The same answer whether or not the email has an account: the new account, or the
+    existing one, is told by email what happened (a new account then signs in)."""
     form = RegisterForm(locale=session.get("lang", "en"))
     if form.validate_on_submit():
         email = User.normalise_email(form.email.data)
-        if db.session.scalar(select(User.id).where(User.email == email)):
-            form.email.errors.append(_("An account with this email exists. Sign in instead."))
-        else:
-            user = User(email=email, name=form.name.data.strip(), locale=form.locale.data)
-            user.set_password(form.password.data)
-            db.session.add(user)
-            db.session.commit()
-            _sign_in(user)
-            flash(_("Welcome to Sulh. You can now file a complaint."), "success")
-            return redirect(url_for("main.dashboard"))
+        service.register(email, form.name.data, form.locale.data, form.password.data)
+        db.session.commit()
+        flash(_("Thank you. We have sent a message to %(email)s that says what to do next.",
+                email=email), "success")
+        return redirect(url_for("auth.login"))
     status = 422 if form.errors else 200
     return render_template("auth/register.html", form=form), status
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
+    current = sessions.current_session()
+    if current is not None:
+        security_log.record("sign_out", "success", user_id=current.user_id,
+                            session_ref=current.handle)
+    sessions.end_current()
+    db.session.commit()
     return redirect(url_for("main.index"))
+
+
+@bp.get("/account")
+def account():
+    """The account page: the sessions this account has open, to end any of them."""
+    return render_template("auth/account.html", **_sessions_page())
+
+
+def _sessions_page() -> dict:
+    current = sessions.current_session()
+    rows = [{"handle": s.handle, "browser": browser_summary(s.user_agent), "ip": s.ip,
+             "created_at": s.created_at, "last_seen_at": s.last_seen_at,
+             "current": current is not None and s.id == current.id}
+            for s in sessions.active_sessions(current_user)]
+    return {"rows": rows, "others": sum(not r["current"] for r in rows),
+            "end_others": EndOtherSessionsForm()}
+
+
+@bp.post("/account/sessions/revoke")
+def revoke_session():
+    """End one of the account's sessions (a lost phone, a shared computer)."""
+    form = RevokeSessionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a session from the list."), "error")
+        return render_template("auth/account.html", **_sessions_page()), 422
+    if not sessions.end_session(current_user, form.handle.data):
+        flash(_("That session has already ended."), "info")
+        return redirect(url_for("auth.account"))
+    db.session.commit()
+    flash(_("The session was signed out."), "success")
+    return redirect(url_for("auth.account") if current_user.is_authenticated
+                    else url_for("auth.login"))
+
+
+@bp.post("/account/sessions/end-others")
+def end_other_sessions():
+    """"Sign out everywhere else": every other session of the account ends now."""
+    form = EndOtherSessionsForm()
+    if not form.validate_on_submit():
+        return render_template("auth/account.html", **_sessions_page()), 422
+    ended = sessions.end_other_sessions(current_user, keep=sessions.current_session())
+    db.session.commit()
+    flash(ngettext("Signed out everywhere else: %(num)d session ended.",
+                   "Signed out everywhere else: %(num)d sessions ended.", ended) if ended
+          else _("There was no other session to sign out."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
@@ -105,8 +197,10 @@ def _finish_join(token: str, user: User, new_user: User | None):
         flash(str(exc), "error")
         return redirect(url_for("main.dashboard" if current_user.is_authenticated
                                 else "auth.login"))
-    db.session.commit()
     if new_user is not None:
         _sign_in(new_user)
+    else:
+        sessions.renew()  # a role in one more case: a new token for the session (ASVS 7.2.4)
+    db.session.commit()
     flash(_("You have joined case %(number)s.", number=case.number), "success")
     return redirect(url_for("cases.show", number=case.number))

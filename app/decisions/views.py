@@ -6,11 +6,13 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
+from app.auth import throttle
 from app.decisions.service import normalise_code
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Case, Decision
 from app.models.types import utcnow
+from app.request_info import client_ip
 from app.services import queries
 from app.services.access import actor_for, load_case
 from app.services.downloads import attachment
@@ -55,9 +57,13 @@ def verify(code: str):
     key = ("verify", code, current_language())
     if visitor and (kept := app_cache("pages").get(key)) is not None:
         return kept
+    # Codes that do not exist are counted per address: guessing them is refused (429) after
+    # a few; a page kept above is a code that exists, and costs no count.
+    throttle.VERIFY_PER_ADDRESS.check(client_ip())
     decision = queries.rows(_ISSUED_BY_CODE, {"code": normalise_code(code)}).first()
     page = render_template("decisions/verify.html", decision=decision, code=code)
     if decision is None:
+        throttle.VERIFY_PER_ADDRESS.count(client_ip())
         return page, 404
     return app_cache("pages").put(key, page) if visitor else page
 

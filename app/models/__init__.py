@@ -11,9 +11,11 @@ from app.models.invitation import Invitation
 from app.models.job import Job
 from app.models.messaging import Message, SettlementOffer, Submission
 from app.models.outbox import OutboxEmail
+from app.models.security_event import SecurityEvent, SecurityLogViolation
 from app.models.stage_total import StageTotal
 from app.models.submission_key import SubmissionKey
 from app.models.user import User
+from app.models.user_session import UserSession
 
 __all__ = [
     "ApiToken",
@@ -35,9 +37,12 @@ __all__ = [
     "Participant",
     "Party",
     "Remedy",
+    "SecurityEvent",
+    "SecurityLogViolation",
     "SettlementOffer",
     "StageTotal",
     "Submission",
     "SubmissionKey",
     "User",
+    "UserSession",
 ]

@@ -33,6 +33,7 @@ import config
 from app import create_app
 from app.extensions import db
 from tests import conftest as root
+from tests.helpers import new_sign_in, use_sign_in
 
 #: Examples per route and method, per form, per API action (Hypothesis' max_examples).
 EXAMPLES = int(os.environ.get("SULH_FUZZ_EXAMPLES", "0") or 0)
@@ -68,7 +69,7 @@ class Seeded:
     """The seeded app and what the strategies draw real values from."""
 
     app: Flask
-    cookies: dict[str, str] = field(default_factory=dict)
+    user_ids: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     numbers: list[str] = field(default_factory=list)
     procedure_of: dict[str, str] = field(default_factory=dict)
@@ -79,11 +80,12 @@ class Seeded:
     requests: int = 0
 
     def client(self, role: str) -> FlaskClient:
-        """A new client signed in as `role` (a copy of its session cookie): nothing one request
-        does to its session — signing out, signing in as a new account — leaks into the next."""
+        """A new client signed in as `role` with a session of its own: nothing one request
+        does to its session — signing out, ending the role's other sessions, signing in as a
+        new account — leaks into the next."""
         client = _CountingClient(self, self.app, self.app.response_class, use_cookies=True)
-        if role in self.cookies:
-            client.set_cookie("session", self.cookies[role], domain="localhost")
+        if role in self.user_ids:
+            use_sign_in(client, new_sign_in(self.app, self.user_ids[role]))
         return client
 
 
@@ -168,8 +170,9 @@ def seeded(tmp_path_factory) -> Iterator[Seeded]:
         db.session.commit()
         for role in ROLES:
             client = app.test_client()
-            root.login(client, demo.ACCOUNTS[role][0], demo.PASSWORD)
-            found.cookies[role] = client.get_cookie("session").value
+            root.login(client, demo.ACCOUNTS[role][0], demo.PASSWORD)  # the password works
+            found.user_ids[role] = db.session.scalar(select(User.id).where(
+                User.email == demo.ACCOUNTS[role][0]))
         try:
             yield found
         finally:

@@ -12,7 +12,17 @@ import pytest
 from app.extensions import db
 from app.models import ApiToken, AuditEvent, Message
 from tests.conftest import ON_POSTGRES
-from tests.helpers import act, case, documents, into_mediation, served_case, start_draft, upload
+from tests.helpers import (
+    act,
+    case,
+    documents,
+    into_mediation,
+    served_case,
+    sign_in_cookie,
+    start_draft,
+    upload,
+    use_sign_in,
+)
 
 CHANGED = "This case changed while you were working"
 
@@ -229,7 +239,7 @@ def test_32_people_racing_the_same_action_exactly_one_wins_each_round(app, peopl
 def test_people_racing_through_the_web_form_one_wins_the_others_get_the_409_page(app, people):
     number = into_mediation(app, people)
     keys = ("claimant", "respondent", "mediator")
-    cookies = {k: people.client(k).get_cookie("session").value for k in keys}
+    cookies = {k: sign_in_cookie(people.client(k)) for k in keys}
     threads_n, rounds = 8, 5
     barrier = threading.Barrier(threads_n)
     outcomes: list[Counter] = [Counter() for _ in range(rounds)]
@@ -238,7 +248,7 @@ def test_people_racing_through_the_web_form_one_wins_the_others_get_the_409_page
 
     def racer(i: int) -> None:
         client = app.test_client()
-        client.set_cookie("session", cookies[keys[i % len(keys)]])
+        use_sign_in(client, cookies[keys[i % len(keys)]])
         try:
             for r in range(rounds):
                 if i == 0:

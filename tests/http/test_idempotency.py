@@ -15,7 +15,16 @@ import pytest
 from app.extensions import db
 from app.models import ApiToken, AuditEvent, Document, Message, SubmissionKey
 from tests.conftest import ON_POSTGRES
-from tests.helpers import act, case, documents, into_mediation, pdf_bytes, served_case
+from tests.helpers import (
+    act,
+    case,
+    documents,
+    into_mediation,
+    pdf_bytes,
+    served_case,
+    sign_in_cookie,
+    use_sign_in,
+)
 
 CONCURRENT = 10
 needs_postgres = pytest.mark.skipif(
@@ -132,13 +141,13 @@ def _race(app, send, count: int = CONCURRENT) -> list:
 def test_ten_identical_uploads_at_once_make_one_document(app, people):
     number, _ = served_case(app, people)
     claimant = people.client("claimant")
-    cookie = claimant.get_cookie("session").value
+    cookie = sign_in_cookie(claimant)
     key = key_in(claimant.get(f"/cases/{number}/documents/upload").get_data(as_text=True))
     content = pdf_bytes()
 
     def send(_i: int):
         client = app.test_client()
-        client.set_cookie("session", cookie)
+        use_sign_in(client, cookie)
         return client.post(f"/cases/{number}/documents/upload",
                            data=upload_data(key, content), content_type="multipart/form-data")
 
@@ -183,14 +192,14 @@ def test_ten_identical_api_actions_at_once_have_one_effect(app, people):
 def test_ten_identical_web_actions_at_once_have_one_effect(app, people):
     number = into_mediation(app, people)
     mediator = people.client("mediator")
-    cookie = mediator.get_cookie("session").value
+    cookie = sign_in_cookie(mediator)
     page = mediator.get(f"/cases/{number}/actions/send_message").get_data(as_text=True)
     key = key_in(page)
     version = re.search(r'name="expected_version" value="(\d+)"', page).group(1)
 
     def send(_i: int):
         client = app.test_client()
-        client.set_cookie("session", cookie)
+        use_sign_in(client, cookie)
         return client.post(f"/cases/{number}/actions/send_message", data={
             "_submission": key, "expected_version": version, "channel": "joint",
             "body": "The next session is on Monday."})
@@ -206,11 +215,11 @@ def test_ten_identical_web_actions_at_once_have_one_effect(app, people):
 def test_ten_different_uploads_at_once_get_ten_distinct_exhibit_numbers(app, people):
     """The race that gave C-1 twice and 500s: numbers are now taken under the case's lock."""
     number, _ = served_case(app, people)
-    cookie = people.client("claimant").get_cookie("session").value
+    cookie = sign_in_cookie(people.client("claimant"))
 
     def send(i: int):
         client = app.test_client()
-        client.set_cookie("session", cookie)
+        use_sign_in(client, cookie)
         return client.post(f"/cases/{number}/documents/upload",
                            data=upload_data(f"key-{i}", pdf_bytes(), title=f"Invoice {i}"),
                            content_type="multipart/form-data")
