@@ -22,7 +22,10 @@ def test_every_route_requires_login_unless_marked_public(app):
     public = {"static", "main.index", "main.set_language", "main.choose_language",
               "main.healthz", "auth.login",
               "auth.register", "auth.join", "decisions.verify", "decisions.verify_form",
-              "rules.index", "rules.show", "calendar.feed"}
+              "rules.index", "rules.show", "calendar.feed",
+              # the second step of signing in: a browser past the password, not signed in
+              "factor.verify", "factor.resend", "factor.continue_with_email",
+              "factor.enrol_new", "factor.enrol"}
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         is_public = getattr(view, "is_public", False) or rule.endpoint == "static"
