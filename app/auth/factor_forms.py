@@ -28,7 +28,7 @@ class EnrolForm(FlaskForm):
 
     code = StringField(_l("Code from the app"), validators=[
         DataRequired(message=_l("Enter the 6-digit code the app shows.")),
-        Regexp(r"^\s*\d{3}\s?\d{3}\s*$",
+        Regexp(r"^\s*\d{3}[\s-]?\d{3}\s*$",  # \d: any script's digits (١٢٣ too)
                message=_l("Enter the 6 digits the app shows, without letters."))],
         description=_l("6 digits; a new code appears every 30 seconds."), render_kw=_DIGITS_KW)
 

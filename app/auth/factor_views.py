@@ -31,7 +31,7 @@ from app.web import public
 
 bp = Blueprint("factor", __name__)
 NO_STORE = {"Cache-Control": "no-store"}
-_DIGITS = re.compile(r"\s*(\d{3})\s?(\d{3})\s*")
+_DIGITS = re.compile(r"\s*([0-9]{3})[\s-]?([0-9]{3})\s*")
 
 
 def _key(user: User) -> str:
@@ -39,9 +39,9 @@ def _key(user: User) -> str:
 
 
 def _digits(text: str) -> str:
-    """Six digits as typed ('123 456' too), else the text as it is (which then matches no
-    code)."""
-    match = _DIGITS.fullmatch(text)
+    """Six digits as typed ('123 456', '١٢٣٤٥٦' too) as six ASCII digits, else the text as
+    it is (which then matches no code)."""
+    match = _DIGITS.fullmatch(second_factor.ascii_digits(text))
     return match.group(1) + match.group(2) if match else text
 
 
@@ -123,7 +123,7 @@ def _start_again() -> Response:
 
 def _code_shape_error(user: User, text: str) -> str | None:
     """A message for what cannot be a code at all (not counted as a guess), else None."""
-    if _DIGITS.fullmatch(text):
+    if _DIGITS.fullmatch(second_factor.ascii_digits(text)):
         return None
     if user.has_totp and second_factor.normalise_recovery_code(text):
         return None

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -49,8 +50,13 @@ RECOVERY_CODES = 10
 # characters carry 78 bits.
 RECOVERY_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 RECOVERY_LENGTH = 16
-_SIX_DIGITS = re.compile(r"\d{6}")
+_SIX_DIGITS = re.compile(r"[0-9]{6}")
 _SEPARATORS = re.compile(r"[\s\-]+")
+
+
+def ascii_digits(text: str) -> str:
+    """Digits typed in any script as ASCII: an Arabic keyboard types ١٢٣٤٥٦ for 123456."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 # --------------------------------------------------------------------------- who and how
@@ -228,15 +234,16 @@ def check_code(user: User, code: str, step: SecondStep | None) -> str | None:
     user's (the browser that asked for it). For re-authentication before a change too
     (SECURITY.md C8: a password and a current code)."""
     typed = code.strip()
+    digits = _SEPARATORS.sub("", ascii_digits(typed))
     if user.has_totp:
-        if check_totp(user, _SEPARATORS.sub("", typed)):
+        if check_totp(user, digits):
             return "totp"
         if use_recovery_code(user, typed):
             return "recovery_code"
         return None
     if requires_totp(user) or step is None or step.user_id != user.id:
         return None
-    return "email_code" if check_email_code(step, _SEPARATORS.sub("", typed)) else None
+    return "email_code" if check_email_code(step, digits) else None
 
 
 def record_failure(user: User, *, purpose: str, method: str) -> None:
