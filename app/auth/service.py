@@ -10,9 +10,21 @@ from app.extensions import db
 from app.i18n import gettext as _
 from app.models import Case, Invitation, Participant, User
 from app.models.types import utcnow
-from app.models.user import spend_a_password_hash
+from app.models.user import spend_a_password_check, spend_a_password_hash
 from app.services import notify
 from workflows.engine import Actor
+
+
+def password_refusal(user: User | None, password: str) -> str | None:
+    """Why `password` does not sign `user` in — "unknown" (no such account), "password",
+    "inactive" — or None when it does. Costs one password check whether or not the account
+    exists (a dummy hash for none), so that timing tells nothing (ASVS 6.3.8)."""
+    if user is None or not user.password_hash:
+        spend_a_password_check(password)
+        return "unknown" if user is None else "password"
+    if not user.check_password(password):
+        return "password"
+    return None if user.is_active else "inactive"
 
 
 def register(email: str, name: str, locale: str, password: str) -> None:

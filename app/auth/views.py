@@ -21,7 +21,6 @@ from app.extensions import db
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.models import User
-from app.models.user import spend_a_password_check
 from app.request_info import client_ip
 from app.services import notify
 from app.web import public
@@ -47,28 +46,24 @@ def login():
         email = User.normalise_email(form.email.data)
         account, address = throttle.email_key(email), client_ip()
         user = db.session.scalar(select(User).where(User.email == email))
-        user_id = user.id if user is not None else None
         wait = max(throttle.SIGN_IN_PER_ACCOUNT.wait(account),
                    throttle.SIGN_IN_PER_ADDRESS.wait(address))
         if wait:
-            security_log.record("sign_in", "refused", user_id=user_id, reason="throttled")
+            security_log.record("sign_in", "refused", user_id=user and user.id,
+                                reason="throttled")
             db.session.commit()
             form.password.errors.append(" ".join((
                 _("Too many failed attempts to sign in to this account or from this network."),
                 throttle.wait_message(wait))))
-            response = render_template("auth/login.html", form=form), 429, {
+            return render_template("auth/login.html", form=form), 429, {
                 "Retry-After": str(wait), "Cache-Control": "no-store"}
-            return response
-        if user is None or not user.password_hash:
-            spend_a_password_check(form.password.data)
-        elif user.check_password(form.password.data) and user.is_active:
+        refusal = service.password_refusal(user, form.password.data)
+        if user is not None and refusal is None:
             # Not signed in yet: the second step comes first (SECURITY.md C5).
             return factor_views.start_sign_in(user, next_url=_safe_next(""))
         locked = throttle.SIGN_IN_PER_ACCOUNT.count(account)
         throttle.SIGN_IN_PER_ADDRESS.count(address)
-        security_log.record("sign_in", "failure", user_id=user_id,
-                            reason="unknown" if user is None else (
-                                "inactive" if not user.is_active else "password"))
+        security_log.record("sign_in", "failure", user_id=user and user.id, reason=refusal)
         if locked and user is not None:
             _tell_owner_of_lock(user)
         db.session.commit()
