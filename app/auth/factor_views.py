@@ -13,8 +13,10 @@ someone who got that far knows the password. Codes sent by email are limited too
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -135,7 +137,7 @@ def _code_shape_error(user: User, text: str) -> str | None:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
-def verify():
+def verify() -> ResponseReturnValue:
     """The second step: a code from the app (or a recovery code), or the code emailed."""
     found = _sign_in_step()
     if found is None:
@@ -181,7 +183,7 @@ def verify():
 
 @bp.post("/login/code/email")
 @public
-def resend():
+def resend() -> ResponseReturnValue:
     """A new code by email (the last one stops working)."""
     found = _sign_in_step()
     if found is None:
@@ -200,7 +202,7 @@ def resend():
 
 @bp.post("/login/code/continue")
 @public
-def continue_with_email():
+def continue_with_email() -> ResponseReturnValue:
     """A party who made the account from a service link (the mailbox is proved) goes on with
     codes by email for the next sign-ins."""
     found = _sign_in_step()
@@ -224,7 +226,7 @@ def _may_enrol_at_sign_in(step: SecondStep, user: User) -> bool:
 
 @bp.post("/login/enrol/new")
 @public
-def enrol_new():
+def enrol_new() -> ResponseReturnValue:
     found = _sign_in_step()
     if found is None:
         return _start_again()
@@ -238,7 +240,7 @@ def enrol_new():
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
 @public
-def enrol():
+def enrol() -> ResponseReturnValue:
     """Set up an authenticator app while signing in: scan the code (or type the key), then
     enter the first code it shows. Then the session starts and the recovery codes are
     shown, once."""
@@ -251,7 +253,7 @@ def enrol():
     return _enrolment(step, user, signing_in=True)
 
 
-def _enrolment(step: SecondStep, user: User, *, signing_in: bool):
+def _enrolment(step: SecondStep, user: User, *, signing_in: bool) -> ResponseReturnValue:
     form = EnrolForm()
     status = 200
     secret = step.totp_secret
@@ -309,7 +311,7 @@ def change_form(user: User) -> ChangeFactorForm:
     return form
 
 
-def account_section(user: User, form: ChangeFactorForm | None = None) -> dict:
+def account_section(user: User, form: ChangeFactorForm | None = None) -> dict[str, Any]:
     """What the account page shows of the second factor (plain values for the template)."""
     step = second_step.current("reauth")
     return {"factor": {
@@ -320,7 +322,7 @@ def account_section(user: User, form: ChangeFactorForm | None = None) -> dict:
     }, "factor_form": form or change_form(user), "send_code": PlainForm()}
 
 
-def _account_page(form: ChangeFactorForm, status: int):
+def _account_page(form: ChangeFactorForm, status: int) -> ResponseReturnValue:
     from app.auth.views import account_context
 
     return render_template("auth/account.html",
@@ -328,7 +330,7 @@ def _account_page(form: ChangeFactorForm, status: int):
 
 
 @bp.post("/account/second-factor")
-def change():
+def change() -> ResponseReturnValue:
     """Replace the app, make new recovery codes, or switch between the app and codes by
     email: only with the current password and a current code (SECURITY.md C8); anything
     else changes nothing."""
@@ -374,7 +376,7 @@ def change():
 
 
 @bp.post("/account/second-factor/email-code")
-def account_email_code():
+def account_email_code() -> ResponseReturnValue:
     """A code by email, to confirm a change (for parties who use codes by email)."""
     user: User = current_user._get_current_object()
     if second_factor.method_of(user) != "email" or not PlainForm().validate_on_submit():
@@ -391,7 +393,7 @@ def account_email_code():
 
 
 @bp.route("/account/second-factor/enrol", methods=["GET", "POST"])
-def account_enrol():
+def account_enrol() -> ResponseReturnValue:
     """The new app's key, after the password and a current code were confirmed."""
     user: User = current_user._get_current_object()
     step = second_step.current("enrol")

@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import delete, select
 
@@ -93,7 +94,7 @@ def end() -> None:
     g.sulh_step_clear = True
 
 
-def _purge(now) -> None:
+def _purge(now: datetime) -> None:
     """Steps past their end, a batch at each new one; rows another request is purging at
     the same moment are skipped (PostgreSQL's SKIP LOCKED) rather than waited for."""
     ended = list(db.session.scalars(
@@ -133,7 +134,7 @@ def write_cookie(response: Response) -> Response:
     return response
 
 
-def require_second_factor() -> Response | None:
+def require_second_factor() -> ResponseReturnValue | None:
     """A signed-in session of a user who must have an authenticator app and has none ends:
     the next sign-in sets one up. The API is left alone (a token is a factor of its own)."""
     if request.endpoint is None or request.blueprint == "api" or request.endpoint in _GATE_OPEN:
