@@ -89,6 +89,10 @@ def test_sign_in_for_an_unknown_email_costs_the_same_as_for_a_known_one(app):
             response = client.post("/login", data={"email": email, "password": "wrong guess"})
             found.append(time.perf_counter() - started)
             assert response.status_code == 422
-    known, unknown = (statistics.median(t) for t in timings.values())
-    assert known > 0.01  # a real password hash was checked
-    assert abs(known - unknown) < 0.020, (known, unknown)
+    known, unknown = timings.values()
+    assert statistics.median(known) > 0.01  # a real password hash was checked
+    # Each pair ran back to back, so a busy machine slows both alike: the median of the
+    # pairs' differences is the steady figure.
+    difference = statistics.median(b - a for a, b in zip(known, unknown, strict=True))
+    assert abs(difference) < 0.020, (difference, statistics.median(known),
+                                     statistics.median(unknown))
