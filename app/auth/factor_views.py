@@ -47,6 +47,11 @@ def _digits(text: str) -> str:
     return match.group(1) + match.group(2) if match else text
 
 
+def _headers(wait: int = 0) -> dict[str, str]:
+    """Nothing of these pages is cached; a refusal says when to try again."""
+    return {**NO_STORE, "Retry-After": str(wait)} if wait else NO_STORE
+
+
 def _wait_error(wait: int) -> str:
     return " ".join((_("Too many wrong codes were entered for this account."),
                      throttle.wait_message(wait)))
@@ -149,7 +154,7 @@ def verify() -> ResponseReturnValue:
     if method == "email" and step.email_proven:
         return render_template("auth/choose_factor.html", user=user, form=PlainForm())
     form = CodeForm()
-    status = 200
+    status, wait = 200, 0
     if form.validate_on_submit():
         typed = form.code.data.strip()
         shape = _code_shape_error(user, typed)
@@ -178,7 +183,7 @@ def verify() -> ResponseReturnValue:
     if form.errors and status == 200:
         status = 422
     return render_template("auth/second_step.html", form=form, user=user, method=method,
-                           resend=PlainForm()), status, NO_STORE
+                           resend=PlainForm()), status, _headers(wait if status == 429 else 0)
 
 
 @bp.post("/login/code/email")
@@ -255,7 +260,7 @@ def enrol() -> ResponseReturnValue:
 
 def _enrolment(step: SecondStep, user: User, *, signing_in: bool) -> ResponseReturnValue:
     form = EnrolForm()
-    status = 200
+    status, wait = 200, 0
     secret = step.totp_secret
     if secret is not None and form.validate_on_submit():
         wait = _throttled(user, "enrol")
@@ -289,7 +294,8 @@ def _enrolment(step: SecondStep, user: User, *, signing_in: bool) -> ResponseRet
         context.update(secret=second_factor.grouped(secret),
                        qr=second_factor.qr_svg(uri, _("QR code to scan with your "
                                                       "authenticator app")))
-    return render_template("auth/enrol.html", **context), status, NO_STORE
+    return render_template("auth/enrol.html", **context), status, _headers(
+        wait if status == 429 else 0)
 
 
 # ------------------------------------------------------------------------ the account page
@@ -322,11 +328,11 @@ def account_section(user: User, form: ChangeFactorForm | None = None) -> dict[st
     }, "factor_form": form or change_form(user), "send_code": PlainForm()}
 
 
-def _account_page(form: ChangeFactorForm, status: int) -> ResponseReturnValue:
-    from app.auth.views import account_context
+def _account_page(form: ChangeFactorForm, status: int, wait: int = 0) -> ResponseReturnValue:
+    from app.auth.views import account_context  # the page is the account page's
 
     return render_template("auth/account.html",
-                           **account_context(factor_form=form)), status, NO_STORE
+                           **account_context(factor_form=form)), status, _headers(wait)
 
 
 @bp.post("/account/second-factor")
@@ -341,7 +347,7 @@ def change() -> ResponseReturnValue:
     wait = _throttled(user, "change")
     if wait:
         form.code.errors.append(_wait_error(wait))
-        return _account_page(form, 429)
+        return _account_page(form, 429, wait)
     if not user.check_password(form.password.data):
         _failed(user, purpose="change", method="password")
         db.session.commit()

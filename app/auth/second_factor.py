@@ -302,7 +302,10 @@ def reset(user: User, *, actor: User | None = None, reason: str = "") -> int:
 
 
 def _forget_totp(user: User) -> None:
+    """Key and recovery codes go, and so does every second step of the user in progress
+    (one begun before a reset must not carry on as if nothing happened)."""
     user.totp_secret = None
     user.totp_enrolled_at = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(delete(SecondStep).where(SecondStep.user_id == user.id))
     db.session.flush()

@@ -177,6 +177,8 @@ def test_wrong_codes_are_throttled_per_account_and_the_owner_told(app, people, c
         assert client.post("/login/code", data={"code": wrong}).status_code == 422
     refused = client.post("/login/code", data={"code": code_now()})
     assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert refused.headers["Cache-Control"] == "no-store"
     page = refused.get_data(as_text=True)
     assert "Too many wrong codes" in page and "Try again in 15 minutes." in page
     assert not signed_in(client)

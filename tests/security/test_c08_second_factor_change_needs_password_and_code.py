@@ -183,3 +183,14 @@ def test_the_centre_resets_a_lost_factor_from_the_command_line(app, people, runn
     # The next sign-in sets up a new app (a reset never skips the second factor).
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.location == "/login/enrol"
+
+
+def test_a_reset_ends_a_sign_in_half_way(app, people, runner, clock):
+    """A browser past the password when the Centre resets the factor starts again."""
+    user = people.make("manager", is_case_manager=True)
+    client = app.test_client()
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert runner.invoke(args=["users", "reset-second-factor", user.email]).exit_code == 0
+    response = client.post("/login/code", data={"code": code_now()})
+    assert response.status_code == 302 and response.location == "/login"
+    assert not signed_in(client)
