@@ -392,3 +392,33 @@ def test_the_second_steps_pages_without_a_step_send_to_sign_in(app, path):
     assert response.status_code == 302 and response.location == "/login"
     client.set_cookie(app.config["SECOND_STEP_COOKIE_NAME"], "forged<>", domain="localhost")
     assert client.get("/login/code").location == "/login"
+
+
+# ---------------------------------------------------------------------------------- CSRF
+def token_of(page: str, name: str = "csrf_token") -> str:
+    return re.search(rf'name="{name}"[^>]*value="([^"]+)"', page).group(1)
+
+
+def test_the_forms_carry_a_csrf_token_and_refuse_a_post_without(app, people, clock):
+    """With CSRF protection on (as in production): each form of the second factor works with
+    the token its page gave, and a POST without it is refused, changing nothing."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    user = people.make("claimant")
+    client = app.test_client()
+    login_page = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                "csrf_token": token_of(login_page)})
+    assert client.post("/login/code", data={"code": code_at(TOTP_SECRET, time_step())}
+                       ).status_code == 400
+    page = client.get("/login/code").get_data(as_text=True)
+    done = client.post("/login/code", data={"code": code_at(TOTP_SECRET, time_step()),
+                                            "csrf_token": token_of(page)})
+    assert done.status_code == 302 and signed_in(client)
+    account = client.get("/account").get_data(as_text=True)
+    change = {"factor-action": "codes", "factor-password": PASSWORD,
+              "factor-code": code_at(TOTP_SECRET, time_step() + 1)}
+    assert client.post("/account/second-factor", data=change).status_code == 400
+    assert db.session.scalar(db.select(db.func.count()).select_from(RecoveryCode)) == 0
+    made = client.post("/account/second-factor", data={
+        **change, "factor-csrf_token": token_of(account, "factor-csrf_token")})
+    assert made.status_code == 200 and len(RECOVERY.findall(made.get_data(as_text=True))) == 10
