@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve worker scheduler test test-pg lint format translations compile bench bench-prereqs clean
+.PHONY: help run totp serve worker scheduler test test-pg lint format translations compile bench bench-prereqs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -26,6 +26,9 @@ run: $(VENV)/.installed compile ## set up the embedded default and serve on http
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+totp: $(VENV)/.installed ## print a demo account's sign-in code: make totp EMAIL=manager@demo.sulh.test
+	$(BIN)/flask demo totp $(or $(EMAIL),manager@demo.sulh.test)
 
 serve: $(VENV)/.installed compile ## serve with gunicorn and several workers (set DATABASE_URL etc.)
 	$(BIN)/flask db upgrade

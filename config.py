@@ -165,12 +165,27 @@ class Config:
     THROTTLE_VERIFY_IP = os.environ.get("SULH_THROTTLE_VERIFY_IP", "20 per 15 minutes")
     # API requests with a token that is not valid, per address.
     THROTTLE_API_TOKEN_IP = os.environ.get("SULH_THROTTLE_API_TOKEN_IP", "30 per 15 minutes")
-    # Ready for the second factor and password reset (app/auth/throttle.py names them).
+    # Wrong second-factor codes per account; password-reset requests (app/auth/throttle.py).
     THROTTLE_SECOND_FACTOR_ACCOUNT = os.environ.get("SULH_THROTTLE_SECOND_FACTOR_ACCOUNT",
                                                     "5 per 15 minutes")
     THROTTLE_PASSWORD_RESET_IP = os.environ.get("SULH_THROTTLE_PASSWORD_RESET_IP", "20 per hour")
     THROTTLE_PASSWORD_RESET_EMAIL = os.environ.get("SULH_THROTTLE_PASSWORD_RESET_EMAIL",
                                                    "3 per hour")
+    # The second factor (app/auth/second_factor.py). Case managers, neutrals (and admins) must
+    # use an authenticator app; parties may use one or a code by email, unless this is set.
+    REQUIRE_TOTP = _bool("SULH_REQUIRE_TOTP")
+    # The name authenticator apps show next to the account.
+    TOTP_ISSUER = os.environ.get("SULH_TOTP_ISSUER", "Sulh")
+    # How long a browser may take between the password and the code, and how long an emailed
+    # code works.
+    SECOND_STEP_MINUTES = int(os.environ.get("SULH_SECOND_STEP_MINUTES", "15"))
+    EMAIL_CODE_MINUTES = int(os.environ.get("SULH_EMAIL_CODE_MINUTES", "10"))
+    # The step in progress is named by a cookie of its own (Secure and SameSite as the
+    # sign-in cookie; __Host- in production).
+    SECOND_STEP_COOKIE_NAME = "sulh_second_step"
+    # Codes emailed per account (each one is a message to its mailbox).
+    THROTTLE_EMAIL_CODE_ACCOUNT = os.environ.get("SULH_THROTTLE_EMAIL_CODE_ACCOUNT",
+                                                 "5 per 15 minutes")
     # One request may carry several files; each file and each case have their own limits.
     MAX_CONTENT_LENGTH = int(os.environ.get("SULH_MAX_UPLOAD_MB", "210")) * 1024 * 1024
     MAX_FILE_SIZE = int(os.environ.get("SULH_MAX_FILE_MB", "100")) * 1024 * 1024
@@ -263,6 +278,7 @@ class ProductionConfig(Config):
     DEBUG = False
     SIGN_IN_COOKIE_NAME = "__Host-sulh_session"
     SIGN_IN_COOKIE_SECURE = True
+    SECOND_STEP_COOKIE_NAME = "__Host-sulh_second_step"
     JOBS_MODE = os.environ.get("SULH_JOBS", "rq")
     # gunicorn listens on 127.0.0.1 behind one reverse proxy (README, "Serving in production")
     PROXY_HOPS = int(os.environ.get("SULH_PROXY_HOPS", "1"))

@@ -40,7 +40,7 @@ def create_app(config: object | str | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from app import cli, edge, errors, headers, idempotency, logs, web
-    from app.auth import sessions, throttle
+    from app.auth import second_step, sessions, throttle
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.services import connections, relay
 
@@ -54,6 +54,7 @@ def create_app(config: object | str | None = None) -> Flask:
     throttle.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale)
     web.init_app(app)
+    second_step.init_app(app)  # after web's login check: its gate sees who is signed in
     headers.init_app(app)
     idempotency.init_app(app)
     relay.init_app(app)
@@ -62,6 +63,7 @@ def create_app(config: object | str | None = None) -> Flask:
 
     import workflows.procedures  # noqa: F401  (registers the procedures with the engine)
     from app.api.views import bp as api_bp
+    from app.auth.factor_views import bp as factor_bp
     from app.auth.views import bp as auth_bp
     from app.cases.views import bp as cases_bp
     from app.decisions.views import bp as decisions_bp
@@ -72,7 +74,7 @@ def create_app(config: object | str | None = None) -> Flask:
     from app.manage.views import bp as manage_bp
     from app.rules.views import bp as rules_bp
 
-    for blueprint in (main_bp, auth_bp, filing_bp, cases_bp, documents_bp, decisions_bp,
+    for blueprint in (main_bp, auth_bp, factor_bp, filing_bp, cases_bp, documents_bp, decisions_bp,
                       manage_bp, api_bp, rules_bp, calendar_bp):
         app.register_blueprint(blueprint)
     if app.config.get("BENCH_ROUTES"):

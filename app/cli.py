@@ -1,6 +1,6 @@
-"""Command-line tools: `flask demo seed`, `flask deadlines sweep|compute`, `flask audit verify`,
-`flask procedures show`, `flask storage check`, `flask backup create|verify|restore`,
-`flask mail outbox`."""
+"""Command-line tools: `flask demo seed|totp`, `flask deadlines sweep|compute`,
+`flask audit verify`, `flask procedures show`, `flask storage check`,
+`flask users reset-second-factor`, `flask backup create|verify|restore`, `flask mail outbox`."""
 
 from __future__ import annotations
 
@@ -80,6 +80,7 @@ def mail_outbox(to: str, last: int) -> None:
             click.echo(message.body)
         else:
             click.echo(f"(delivered: body not kept, SHA-256 {message.body_sha256})\n")
+users = Commands("users", help="Accounts.")
 
 
 @demo.command("seed")
@@ -97,6 +98,55 @@ def demo_seed(if_empty: bool) -> None:
     cases = seed()
     run_jobs_here()
     click.echo(f"seeded {len(cases)} demo cases: " + ", ".join(cases))
+
+
+@demo.command("totp")
+@click.argument("email")
+def demo_totp(email: str) -> None:
+    """Print the code an authenticator app shows now for a demo account, to sign in with."""
+    from app.auth import second_factor
+    from app.models import User
+    from app.models.types import utcnow
+
+    if not current_app.config.get("ALLOW_DEMO_DATA"):
+        raise click.ClickException("demo codes are only for the embedded default "
+                                   "(SULH_ENV=embedded)")
+    user = db.session.scalar(select(User).where(User.email == User.normalise_email(email)))
+    if user is None or not user.has_totp or user.totp_secret is None:
+        raise click.ClickException(f"{email}: no account with an authenticator app")
+    now = utcnow()
+    step = second_factor.time_step(now)
+    left = second_factor.PERIOD - int(now.timestamp()) % second_factor.PERIOD
+    used = -1 if user.totp_last_step is None else user.totp_last_step
+    if used > step:
+        raise click.ClickException(f"the codes of this and the next 30 s were used: try again "
+                                   f"in {left} s")
+    if used == step:
+        # This step's code was used (a code works once): the next one is accepted already.
+        click.echo(second_factor.code_at(user.totp_secret, step + 1))
+        click.echo(f"(the current code was used; this is the next one, accepted for "
+                   f"{left + second_factor.PERIOD} s)", err=True)
+        return
+    click.echo(second_factor.code_at(user.totp_secret, step))
+    click.echo(f"(valid for {left} s more, and the 30 s after)", err=True)
+
+
+@users.command("reset-second-factor")
+@click.argument("email")
+@click.option("--reason", default="", help="Why (kept in the security log).")
+def users_reset_second_factor(email: str, reason: str) -> None:
+    """Delete an account's authenticator key and recovery codes (a lost phone) and end its
+    sessions: at the next sign-in it sets up a new app (a party: gets codes by email).
+    For the Centre's operators, after checking who asks; the security log keeps it."""
+    from app.auth import second_factor
+    from app.models import User
+
+    user = db.session.scalar(select(User).where(User.email == User.normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"{email}: no such account")
+    ended = second_factor.reset(user, reason=reason or "flask users reset-second-factor")
+    db.session.commit()
+    click.echo(f"{user.email}: second factor reset, {ended} session(s) ended")
 
 
 @deadlines.command("sweep")
@@ -393,6 +443,7 @@ def backup_restore(path: Path, force: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo, deadlines, audit, jobs, api, procedures_group, storage, backup):
+    for group in (demo, deadlines, audit, jobs, api, procedures_group, storage, backup, mail,
+                  users):
         app.cli.add_command(group)
     app.cli.add_command(mail)

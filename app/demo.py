@@ -13,8 +13,13 @@ from app.cases.service import take_action
 from app.extensions import db
 from app.filing import service as filing
 from app.models import Case, User
+from app.models.types import utcnow
 
 PASSWORD = "sulh-demo-password"  # noqa: S105  (documented demo credential, embedded default only)
+# Every demo account's authenticator key, printed in the README so that a person trying the
+# demo adds it to an authenticator app once (or runs `flask demo totp EMAIL`). Base32; a
+# secret of the embedded demo only, like the password.
+TOTP_SECRET = "SULHDEMOSULHDEMOSULHDEMOSULHDEMO"  # noqa: S105
 
 ACCOUNTS = {
     "claimant": ("claimant@demo.sulh.test", "Layla Haddad", "EG", "en", {}),
@@ -54,6 +59,7 @@ def _users() -> dict[str, User]:
         if user is None:
             user = User(email=email, name=name, country=country, locale=locale, **flags)
             user.set_password(PASSWORD)
+            user.totp_secret, user.totp_enrolled_at = TOTP_SECRET, utcnow()
             db.session.add(user)
         users[key] = user
     db.session.flush()

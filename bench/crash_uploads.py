@@ -36,11 +36,14 @@ import time
 import uuid
 from pathlib import Path
 
+import pyotp
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CLAIMANT, PASSWORD = "claimant@demo.sulh.test", "sulh-demo-password"
+TOTP_SECRET = "SULHDEMOSULHDEMOSULHDEMOSULHDEMO"  # noqa: S105  (app/demo.py, the README)
 
 
 def free_port() -> int:
@@ -99,9 +102,18 @@ def sign_in(port: int) -> str:
     body = f"email={CLAIMANT}&password={PASSWORD}&csrf_token={token}".encode()
     status, _, cookies, _ = request(port, "POST", "/login", body, {
         "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
-    if status != 302:
+    if status != 302 or "sulh_second_step" not in cookies:
         raise SystemExit(f"sign-in failed ({status})")
-    return f"sulh_session={cookies['sulh_session']}"  # the server-side session's token
+    cookie = f"{cookie}; sulh_second_step={cookies['sulh_second_step']}"
+    for step_ahead in (0, 1):  # the second step: the demo app's code (a code works once)
+        code = pyotp.TOTP(TOTP_SECRET).at(time.time() + 30 * step_ahead)
+        status, _, cookies, _ = request(port, "POST", "/login/code",
+                                        f"code={code}&csrf_token={token}".encode(), {
+                                            "Cookie": cookie,
+                                            "Content-Type": "application/x-www-form-urlencoded"})
+        if status == 302 and "sulh_session" in cookies:
+            return f"sulh_session={cookies['sulh_session']}"  # the server-side session's token
+    raise SystemExit(f"second step failed ({status})")
 
 
 def upload_form(port: int, cookie: str, number: str) -> tuple[str, str]:

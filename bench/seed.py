@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "bench-password"  # noqa: S105  (bench accounts in a bench database)
+# Every bench account's authenticator key: bench/load.py passes the second step with it.
+TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH22"  # noqa: S105
 MANAGER, CLAIMANT, PARTY, FIRST_NEUTRAL = 1, 2, 3, 4
 NEUTRALS = 200
 BIG_PARTY_EVERY = 500
@@ -199,19 +201,20 @@ class Seeder:
         created = moment(0)
         h = self.password_hash
         yield (MANAGER, "manager@bench.sulh.example", "Bench Manager", h, "en", "EG", True, False,
-               True, created)
+               True, created, TOTP_SECRET, created)
         yield (CLAIMANT, "claimant@bench.sulh.example", "Bench Claimant", h, "en", "AE", False,
-               False, True, created)
+               False, True, created, TOTP_SECRET, created)
         yield (PARTY, "party@bench.sulh.example", "Bench Party", h, "en", "JO", False, False, True,
-               created)
+               created, TOTP_SECRET, created)
         for k in range(NEUTRALS):
             yield (FIRST_NEUTRAL + k, f"neutral{k}@bench.sulh.example", f"Neutral {k}", h, "en",
-                   COUNTRIES[k % len(COUNTRIES)], False, True, True, created)
+                   COUNTRIES[k % len(COUNTRIES)], False, True, True, created, TOTP_SECRET,
+                   created)
         base = FIRST_NEUTRAL + NEUTRALS
         for k in range(self.claimant_users + self.respondent_users):
             yield (base + k, f"user{k}@bench.sulh.example", f"User {k}", h,
                    ("en", "ar", "fr")[k % 3], COUNTRIES[k % len(COUNTRIES)], False, False, True,
-                   created)
+                   created, TOTP_SECRET, created)
 
     def last_activity_at(self, i: int) -> datetime:
         if i - self.first < self.due:
@@ -418,7 +421,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], Callable[[Seeder], Iterator[tuple]]], 
                    "issued_at"), Seeder.decisions),
 )
 USER_COLUMNS = ("id", "email", "name", "password_hash", "locale", "country", "is_case_manager",
-                "is_neutral", "active", "created_at")
+                "is_neutral", "active", "created_at", "totp_secret", "totp_enrolled_at")
 
 
 def prepare_schema(url: str, reset: bool) -> None:

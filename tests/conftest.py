@@ -26,6 +26,9 @@ from app.services import relay
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres", "postgresql"))
 PASSWORD = "correct horse battery"
+# Test accounts' authenticator key: People.make enrols every account with it (a real second
+# factor, as in production); login() computes the current code from it with pyotp.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # Test accounts share one cheap hash: scrypt costs ~0.25 s per hash and per sign-in, which
 # dominated tests that sign in several roles. Accounts created through the app keep scrypt.
 _TEST_HASH = None
@@ -110,10 +113,14 @@ class People:
         self.clients: dict[str, FlaskClient] = {}
 
     def make(self, key: str, *, name: str | None = None, email: str | None = None,
-             locale: str = "en", country: str = "EG", **flags) -> User:
+             locale: str = "en", country: str = "EG", totp: bool = True, **flags) -> User:
+        """An account with the tests' password and, unless `totp=False` (a party that gets
+        codes by email, or someone who has still to set up an app), TOTP_SECRET."""
         user = User(email=email or f"{key}@example.test", name=name or key.title(),
                     locale=locale, country=country, **flags)
         user.password_hash = _test_password_hash()
+        if totp:
+            user.totp_secret, user.totp_enrolled_at = TOTP_SECRET, datetime.now(UTC)
         db.session.add(user)
         db.session.commit()
         return user
@@ -137,9 +144,63 @@ class People:
 
 
 def login(client: FlaskClient, email: str, password: str = PASSWORD):
+    """Sign in as a person does: the password, then the second step (a code from the app, the
+    code emailed, or setting up an app). Returns the last answer."""
     response = client.post("/login", data={"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return response
+    return pass_second_step(client, email, response)
+
+
+def pass_second_step(client: FlaskClient, email: str, response, **request):
+    """The second step the password led to, passed with a right code: the account's current
+    TOTP code (the last step used is forgotten first, so that a test may sign one account in
+    several times within 30 s — the refusal of a replayed code is C5's own test), the code
+    last emailed, or a new app set up with the key the step shows. `request` goes with the
+    code (headers, environ_base: the browser and address the session records)."""
+    from app.auth import second_factor
+    from app.models import SecondStep
+
+    where = response.location or ""
+    if not where.startswith(("/login/enrol", "/login/code")):
+        return response
+    # The client's own app (a test may drive a second app with a database of its own).
+    from contextlib import nullcontext
+
+    from flask import current_app, has_app_context
+
+    same = has_app_context() and current_app._get_current_object() is client.application
+    with nullcontext() if same else client.application.app_context():
+        db.session.expire_all()
+        user = db.session.scalar(db.select(User).where(
+            User.email == User.normalise_email(email)))
+        if where.startswith("/login/enrol"):
+            step = db.session.scalar(db.select(SecondStep).where(SecondStep.user_id == user.id)
+                                     .order_by(SecondStep.created_at.desc()).limit(1))
+            code = second_factor.code_at(step.totp_secret, second_factor.time_step())
+        elif user.has_totp:
+            user.totp_last_step = None
+            db.session.commit()
+            code = second_factor.code_at(user.totp_secret, second_factor.time_step())
+        else:
+            code = emailed_code(user.email)
+    if where.startswith("/login/enrol"):
+        done = client.post("/login/enrol", data={"code": code}, **request)
+        assert done.status_code == 200 and "recovery" in done.get_data(as_text=True), \
+            done.get_data(as_text=True)[:500]
+        return done
+    done = client.post("/login/code", data={"code": code}, **request)
+    assert done.status_code == 302, done.get_data(as_text=True)[:500]
+    return done
+
+
+def emailed_code(address: str) -> str:
+    """The six digits of the last second-factor code emailed to `address`."""
+    db.session.expire_all()
+    for message in reversed(outbox_to(address)):
+        match = re.search(r"^ {4}(\d{6})$", message.body, re.MULTILINE)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no code was emailed to {address}")
 
 
 @pytest.fixture

@@ -742,6 +742,33 @@ def sessions_and_sign_ins(conn: Connection) -> None:
         session_ref=digest("phone")[:16], detail={})
 
 
+# -------------------------------------------------------------- 0385852e8022: second factor
+def nobody_has_a_second_factor_yet(conn: Connection, before: Snapshot) -> None:
+    """Accounts already there have no authenticator app: the Centre's people set one up at
+    their next sign-in, parties get codes by email (the app decides; nothing to backfill)."""
+    for column in ("totp_secret", "totp_enrolled_at", "totp_last_step"):
+        filled = f"SELECT count(*) FROM users WHERE {column} IS NOT NULL"  # noqa: S608
+        assert conn.execute(text(filled)).scalar_one() == 0, column
+
+
+def an_app_recovery_codes_and_a_step_in_progress(conn: Connection) -> None:
+    """The case manager set up an app (two of the ten recovery codes used since); the
+    respondent is at the second step of a sign-in, a code emailed."""
+    manager, respondent = user_id(conn, PEOPLE["manager"][0]), user_id(conn, RESPONDENT)
+    conn.execute(text("UPDATE users SET totp_secret = :s, totp_enrolled_at = :t, "
+                      "totp_last_step = :n WHERE id = :u"),
+                 {"s": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "t": at(30, 13),
+                  "n": int(datetime(2026, 11, 30, 13, 5, tzinfo=UTC).timestamp()) // 30,
+                  "u": manager})
+    for i in range(10):
+        put(conn, "recovery_codes", user_id=manager, code_hash=digest(f"recovery-{i}"),
+            created_at=at(30, 13), used_at=at(30, 14 + i) if i < 2 else None)
+    put(conn, "second_steps", id=digest("step"), user_id=respondent, purpose="sign_in",
+        created_at=at(30, 15), expires_at=at(30, 15, 15), email_code_hash=digest("code"),
+        email_code_expires_at=at(30, 15, 10), email_proven=False, totp_secret=None,
+        next_url="/dashboard")
+
+
 # ------------------------------------------------------------------------------- at head
 def at_head(app: Flask) -> None:
     """The app of the head reads what the walk left: every table has rows (so a revision added
@@ -815,4 +842,7 @@ STEPS: dict[str, Step] = {
                          restores=delivered_bodies_stay_forgotten),
     # user_sessions and security_events: two new tables
     "bd99326a1d57": Step(promises=nothing, then_insert=sessions_and_sign_ins),
+    # the second factor: three columns on users, recovery_codes and second_steps
+    "0385852e8022": Step(promises=nobody_has_a_second_factor_yet,
+                         then_insert=an_app_recovery_codes_and_a_step_in_progress),
 }

@@ -96,8 +96,11 @@ REGISTRATION_PER_EMAIL = Throttle("register/email", "THROTTLE_REGISTER_EMAIL")
 VERIFY_PER_ADDRESS = Throttle("verify/address", "THROTTLE_VERIFY_IP")
 # API requests whose bearer token is not valid.
 API_TOKEN_PER_ADDRESS = Throttle("api-token/address", "THROTTLE_API_TOKEN_IP")
-# Ready for what comes next: second-factor codes per account; password-reset requests.
+# Wrong second-factor codes per account (app/auth/factor_views.py), and codes emailed per
+# account (each one is a message to the owner's mailbox).
 SECOND_FACTOR_PER_ACCOUNT = Throttle("second-factor/account", "THROTTLE_SECOND_FACTOR_ACCOUNT")
+EMAIL_CODE_PER_ACCOUNT = Throttle("email-code/account", "THROTTLE_EMAIL_CODE_ACCOUNT")
+# Ready for what comes next: password-reset requests.
 PASSWORD_RESET_PER_ADDRESS = Throttle("password-reset/address", "THROTTLE_PASSWORD_RESET_IP")
 PASSWORD_RESET_PER_EMAIL = Throttle("password-reset/email", "THROTTLE_PASSWORD_RESET_EMAIL")
 

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth import security_log, service, sessions, throttle
+from app.auth import factor_views, security_log, service, sessions, throttle
 from app.auth.agents import browser_summary
 from app.auth.forms import (
     EndOtherSessionsForm,
@@ -31,12 +31,6 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(default: str) -> str:
     return local_target(request.args.get("next")) or default
-
-
-def _sign_in(user: User) -> None:
-    """A new server-side session (a new token, Flask's cookie emptied): no fixation."""
-    record = sessions.start(user)
-    security_log.record("sign_in", "success", user_id=user.id, session_ref=record.handle)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -63,9 +57,8 @@ def login():
                 "Retry-After": str(wait), "Cache-Control": "no-store"}
         refusal = service.password_refusal(user, form.password.data)
         if user is not None and refusal is None:
-            _sign_in(user)
-            db.session.commit()
-            return redirect(_safe_next(url_for("main.dashboard")))
+            # Not signed in yet: the second step comes first (SECURITY.md C5).
+            return factor_views.start_sign_in(user, next_url=_safe_next(""))
         locked = throttle.SIGN_IN_PER_ACCOUNT.count(account)
         throttle.SIGN_IN_PER_ADDRESS.count(address)
         security_log.record("sign_in", "failure", user_id=user and user.id, reason=refusal)
@@ -118,8 +111,16 @@ def logout():
 
 @bp.get("/account")
 def account():
-    """The account page: the sessions this account has open, to end any of them."""
-    return render_template("auth/account.html", **_sessions_page())
+    """The account page: the second factor, and the sessions this account has open, to end
+    any of them."""
+    return render_template("auth/account.html", **account_context())
+
+
+def account_context(**forms) -> dict:
+    """Everything the account page shows; `forms` replaces a section's form by one with
+    errors to show."""
+    return {**_sessions_page(),
+            **factor_views.account_section(current_user, forms.get("factor_form"))}
 
 
 def _sessions_page() -> dict:
@@ -138,7 +139,7 @@ def revoke_session():
     form = RevokeSessionForm()
     if not form.validate_on_submit():
         flash(_("Choose a session from the list."), "error")
-        return render_template("auth/account.html", **_sessions_page()), 422
+        return render_template("auth/account.html", **account_context()), 422
     if not sessions.end_session(current_user, form.handle.data):
         flash(_("That session has already ended."), "info")
         return redirect(url_for("auth.account"))
@@ -153,7 +154,7 @@ def end_other_sessions():
     """"Sign out everywhere else": every other session of the account ends now."""
     form = EndOtherSessionsForm()
     if not form.validate_on_submit():
-        return render_template("auth/account.html", **_sessions_page()), 422
+        return render_template("auth/account.html", **account_context()), 422
     ended = sessions.end_other_sessions(current_user, keep=sessions.current_session())
     db.session.commit()
     flash(ngettext("Signed out everywhere else: %(num)d session ended.",
@@ -198,9 +199,14 @@ def _finish_join(token: str, user: User, new_user: User | None):
         return redirect(url_for("main.dashboard" if current_user.is_authenticated
                                 else "auth.login"))
     if new_user is not None:
-        _sign_in(new_user)
-    else:
-        sessions.renew()  # a role in one more case: a new token for the session (ASVS 7.2.4)
+        # The service link proved the mailbox; the new account still gets a second step
+        # (an app to set up, or codes by email to choose) before any session (C5).
+        db.session.flush()
+        response = factor_views.start_sign_in(
+            new_user, next_url=url_for("cases.show", number=case.number), email_proven=True)
+        flash(_("You have joined case %(number)s.", number=case.number), "success")
+        return response
+    sessions.renew()  # a role in one more case: a new token for the session (ASVS 7.2.4)
     db.session.commit()
     flash(_("You have joined case %(number)s.", number=case.number), "success")
     return redirect(url_for("cases.show", number=case.number))

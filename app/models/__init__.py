@@ -11,6 +11,7 @@ from app.models.invitation import Invitation
 from app.models.job import Job
 from app.models.messaging import Message, SettlementOffer, Submission
 from app.models.outbox import OutboxEmail
+from app.models.second_factor import RecoveryCode, SecondStep
 from app.models.security_event import SecurityEvent, SecurityLogViolation
 from app.models.stage_total import StageTotal
 from app.models.submission_key import SubmissionKey
@@ -36,7 +37,9 @@ __all__ = [
     "OutboxEmail",
     "Participant",
     "Party",
+    "RecoveryCode",
     "Remedy",
+    "SecondStep",
     "SecurityEvent",
     "SecurityLogViolation",
     "SettlementOffer",

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,6 +32,17 @@ class User(UserMixin, db.Model):
     # SHA-256 of the secret in the user's private calendar-feed URL (None: no feed).
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The second factor (app/auth/second_factor.py). An authenticator app's base32 secret, set
+    # once a code from the app has been checked (totp_enrolled_at); None: codes by email,
+    # or none yet for those who must enrol. The last time step a code was accepted for: a
+    # code is refused for that step and every earlier one (a replayed code, ASVS 6.5.1).
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_secret is not None and self.totp_enrolled_at is not None
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=HASH_METHOD)

@@ -11,7 +11,7 @@ import pytest
 from app.auth import sessions
 from app.extensions import db
 from app.models import SecurityEvent
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_step
 from tests.helpers import sign_in_cookie, switch
 
 FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
@@ -21,9 +21,10 @@ IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/60
 
 def sign_in_from(app, email: str, agent: str, address: str):
     client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": PASSWORD},
-                           headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": address})
+    browser = {"headers": {"User-Agent": agent}, "environ_base": {"REMOTE_ADDR": address}}
+    response = client.post("/login", data={"email": email, "password": PASSWORD}, **browser)
     assert response.status_code == 302
+    pass_second_step(client, email, response, **browser)
     return client
 
 

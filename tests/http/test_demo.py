@@ -52,6 +52,45 @@ def test_demo_seed_creates_the_documented_accounts_and_cases(app, runner):
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == len(emails)
 
 
+def test_every_demo_account_has_the_readmes_authenticator_key(app, runner):
+    """A person trying the demo adds the README's key to an authenticator app once, or asks
+    `flask demo totp EMAIL` for the code of the moment; either signs in."""
+    from pathlib import Path
+
+    from app.demo import TOTP_SECRET
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert TOTP_SECRET in readme and "flask demo totp" in readme
+    for email, *_ in ACCOUNTS.values():
+        user = db.session.scalar(db.select(User).where(User.email == email))
+        assert user.totp_secret == TOTP_SECRET and user.has_totp, email
+    client = app.test_client()
+    password = client.post("/login", data={"email": "manager@demo.sulh.test",
+                                           "password": PASSWORD})
+    assert password.location == "/login/code"
+    printed = runner.invoke(args=["demo", "totp", "Manager@demo.sulh.test"])
+    assert printed.exit_code == 0, printed.output
+    code = printed.stdout.strip()
+    assert code.isdigit() and len(code) == 6
+    assert client.post("/login/code", data={"code": code}).status_code == 302
+    assert client.get("/manage/").status_code == 200
+    # The code was used: the command now prints the next one, which is accepted too.
+    again = runner.invoke(args=["demo", "totp", "manager@demo.sulh.test"])
+    assert again.exit_code == 0 and again.stdout.strip() != code
+    other = app.test_client()
+    other.post("/login", data={"email": "manager@demo.sulh.test", "password": PASSWORD})
+    assert other.post("/login/code", data={"code": again.stdout.strip()}).status_code == 302
+    assert runner.invoke(args=["demo", "totp", "nobody@demo.sulh.test"]).exit_code != 0
+
+
+def test_demo_codes_are_refused_outside_the_embedded_default(app, people, runner):
+    people.make("manager", is_case_manager=True)
+    app.config["ALLOW_DEMO_DATA"] = False
+    result = runner.invoke(args=["demo", "totp", "manager@example.test"])
+    assert result.exit_code != 0 and "embedded" in result.output
+
+
 def test_demo_data_is_refused_outside_the_embedded_default(app, runner):
     app.config["ALLOW_DEMO_DATA"] = False
     result = runner.invoke(args=["demo", "seed"])

@@ -12,13 +12,14 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.models import AuditEvent, Decision, User
 from app.models.types import utcnow
-from tests.conftest import PASSWORD, link_in, outbox_to
+from tests.conftest import link_in, outbox_to
 from tests.helpers import (
     DOMAIN_ONLY,
     act,
     case,
     file_complaint,
     in_arbitration,
+    join_with_new_account,
     served_case,
 )
 
@@ -26,9 +27,7 @@ from tests.helpers import (
 def join_as_respondent(app, people, number: str):
     join_path = link_in(outbox_to("respondent@example.test")[-1].body, "/join/")
     respondent = app.test_client()
-    joined = respondent.post(join_path, data={"name": "Gulf Fashion Trading LLC",
-                                              "password": PASSWORD, "confirm": PASSWORD})
-    assert joined.status_code == 302
+    join_with_new_account(respondent, join_path, "Gulf Fashion Trading LLC")
     people.clients["respondent"] = respondent
     return respondent
 

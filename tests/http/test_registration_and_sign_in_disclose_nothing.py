@@ -11,7 +11,7 @@ import time
 
 from app.extensions import db
 from app.models import User
-from tests.conftest import outbox_to
+from tests.conftest import emailed_code, outbox_to
 
 PASSWORD_TYPED = "a long enough password"
 
@@ -55,10 +55,12 @@ def test_registering_an_existing_email_answers_as_a_new_one_and_emails_the_owner
     assert new.locale == "fr" and new.check_password(PASSWORD_TYPED)
 
 
-def test_the_new_account_signs_in_with_its_password(app, client):
+def test_the_new_account_signs_in_with_its_password_and_a_code_by_email(app, client):
     register(client, "new@example.test")
     response = client.post("/login", data={"email": "new@example.test",
                                            "password": PASSWORD_TYPED})
+    assert response.status_code == 302 and response.location == "/login/code"
+    response = client.post("/login/code", data={"code": emailed_code("new@example.test")})
     assert response.status_code == 302 and response.location == "/dashboard"
 
 

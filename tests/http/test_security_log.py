@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEvent, SecurityEvent, SecurityLogViolation
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_step
 
 
 def events() -> list[SecurityEvent]:
@@ -23,16 +23,18 @@ def test_sign_in_success_and_failure_are_logged_with_address_and_request_id(app,
                 environ_base={"REMOTE_ADDR": "192.0.2.10"})
     client.post("/login", data={"email": "nobody@example.test", "password": "wrong password"},
                 environ_base={"REMOTE_ADDR": "192.0.2.11"})
-    client.post("/login", data={"email": user.email, "password": PASSWORD},
-                environ_base={"REMOTE_ADDR": "192.0.2.12"})
+    password = client.post("/login", data={"email": user.email, "password": PASSWORD},
+                           environ_base={"REMOTE_ADDR": "192.0.2.12"})
+    pass_second_step(client, user.email, password, environ_base={"REMOTE_ADDR": "192.0.2.12"})
     logged = [(e.event, e.outcome, e.user_id, e.ip, e.detail) for e in events()]
     assert logged == [
         ("sign_in", "failure", user.id, "192.0.2.10", {"reason": "password"}),
         ("sign_in", "failure", None, "192.0.2.11", {"reason": "unknown"}),
-        ("sign_in", "success", user.id, "192.0.2.12", {}),
+        ("sign_in_password", "success", user.id, "192.0.2.12", {}),
+        ("sign_in", "success", user.id, "192.0.2.12", {"second_factor": "totp"}),
     ]
     ids = [e.request_id for e in events()]
-    assert all(len(i) == 32 for i in ids) and len(set(ids)) == 3
+    assert all(len(i) == 32 for i in ids) and len(set(ids)) == 4
     assert events()[-1].session_ref and len(events()[-1].session_ref) == 16
     assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)) == 0
 

@@ -68,7 +68,7 @@ def test_another_account_from_the_same_address_is_unaffected(app, people, client
         sign_in(client, target.email, WRONG)
     assert sign_in(client, target.email, PASSWORD).status_code == 429
     response = sign_in(app.test_client(), other.email, PASSWORD)
-    assert response.status_code == 302 and response.location == "/dashboard"
+    assert response.status_code == 302 and response.location == "/login/code"  # on to the code
 
 
 def test_the_lock_lifts_when_the_window_has_passed(app, people, client, clock):

@@ -12,9 +12,11 @@ import pytest
 
 import config
 from app import create_app
+from app.auth.second_factor import code_at, time_step
 from app.extensions import db
 from app.models import User
-from tests.conftest import ON_POSTGRES, PASSWORD, _test_password_hash
+from app.models.types import utcnow
+from tests.conftest import ON_POSTGRES, PASSWORD, TOTP_SECRET, _test_password_hash, login
 
 
 @pytest.fixture
@@ -35,7 +37,8 @@ def production_app(app, monkeypatch, tmp_path):
     with production.app_context():
         if not ON_POSTGRES:
             db.create_all()
-        user = User(email="counsel@example.test", name="Counsel", locale="en")
+        user = User(email="counsel@example.test", name="Counsel", locale="en",
+                    totp_secret=TOTP_SECRET, totp_enrolled_at=utcnow())
         user.password_hash = _test_password_hash()
         db.session.add(user)
         db.session.commit()
@@ -55,10 +58,14 @@ def attributes(header: str) -> tuple[str, set[str]]:
 def test_production_cookies_are_host_prefixed_secure_httponly_lax(production_app):
     client = production_app.test_client()
     first = client.get("/language/fr", base_url="https://sulh.example")  # Flask's cookie
-    response = client.post("/login", base_url="https://sulh.example",
+    password = client.post("/login", base_url="https://sulh.example",
                            data={"email": "counsel@example.test", "password": PASSWORD})
+    assert password.status_code == 302
+    response = client.post("/login/code", base_url="https://sulh.example",
+                           data={"code": code_at(TOTP_SECRET, time_step())})
     assert response.status_code == 302
-    headers = [*first.headers.getlist("Set-Cookie"), *response.headers.getlist("Set-Cookie")]
+    headers = [*first.headers.getlist("Set-Cookie"), *password.headers.getlist("Set-Cookie"),
+               *response.headers.getlist("Set-Cookie")]
     seen = {}
     for header in headers:
         name, flags = attributes(header)
@@ -66,15 +73,18 @@ def test_production_cookies_are_host_prefixed_secure_httponly_lax(production_app
         assert name.startswith("__Host-"), header
         assert {"secure", "httponly", "path", "samesite=lax", "path=/"} <= flags, header
         assert "domain" not in flags, header
-    assert {"__Host-sulh_session", "__Host-session"} <= set(seen)
+    assert {"__Host-sulh_session", "__Host-session", "__Host-sulh_second_step"} <= set(seen)
     assert client.get("/dashboard", base_url="https://sulh.example").status_code == 200
 
 
 def test_the_embedded_default_works_over_plain_http(app, people):
     user = people.make("claimant")
     client = app.test_client()
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD},
+    password = client.post("/login", data={"email": user.email, "password": PASSWORD},
                            base_url="http://127.0.0.1:5000")
+    response = client.post("/login/code", data={"code": code_at(TOTP_SECRET, time_step())},
+                           base_url="http://127.0.0.1:5000")
+    assert password.status_code == response.status_code == 302
     header = next(h for h in response.headers.getlist("Set-Cookie")
                   if h.startswith("sulh_session="))
     _name, flags = attributes(header)
@@ -86,7 +96,7 @@ def test_flask_cookie_holds_no_secret(app, people):
     user = people.make("claimant")
     client = app.test_client()
     client.post("/language", data={"lang": "ar", "next": "/"})
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    login(client, user.email)
     token = client.get_cookie(app.config["SIGN_IN_COOKIE_NAME"]).value
     client.get("/account")
     client.post("/account/sessions/end-others")  # a flashed message in the cookie

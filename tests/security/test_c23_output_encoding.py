@@ -17,7 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models import Decision, Document
+from app.models import Decision, Document, User
 from tests.conftest import PASSWORD
 from tests.helpers import act, case, into_mediation, upload
 
@@ -129,6 +129,14 @@ def test_no_script_runs_in_a_real_browser(app, people, hostile_case, live_server
     page.locator("#email").fill("claimant@example.test")
     page.locator("#password").fill(PASSWORD)
     page.locator("form:not(.lang-switch) button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/login/code$"))  # the second step: the account's app code
+    from app.auth import second_factor
+
+    user = db.session.scalar(db.select(User).where(User.email == "claimant@example.test"))
+    user.totp_last_step = None  # the fixture's sign-in used this step's code (a code works once)
+    db.session.commit()
+    page.locator("#code").fill(second_factor.code_at(user.totp_secret, second_factor.time_step()))
+    page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(re.compile(r"/dashboard$"))
     for path in pages(hostile_case):
         page.goto(f"{live_server}{path}")

@@ -110,7 +110,9 @@ def test_canary_secrets_reach_no_log_and_no_table(app, people, smtp, live_server
     joined = respondent.post(join_path, data={"name": "Gulf Fashion Trading LLC",
                                               "password": CANARY_PASSWORD,
                                               "confirm": CANARY_PASSWORD})
-    assert joined.status_code == 302 and number in joined.location
+    assert joined.status_code == 302 and joined.location == "/login/code"  # the second step
+    done = respondent.post("/login/code/continue")  # a party choosing codes by email
+    assert done.status_code == 302 and number in done.location
     signed_in = respondent.post("/login", data={"email": "respondent@example.test",
                                                 "password": CANARY_PASSWORD})
     assert signed_in.status_code == 302
