@@ -1,5 +1,6 @@
 """Sign-up, sign-in, sign-out, the account page (its sessions), and joining a case from a
-service link."""
+service link. The account's self-service pages (password, email, profile, notifications) are
+in app/auth/account_views.py, on the same blueprint."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth import security_log, service, sessions, throttle
+from app.auth import security_log, self_service, service, sessions, throttle
 from app.auth.agents import browser_summary
 from app.auth.forms import (
     EndOtherSessionsForm,
@@ -21,9 +22,8 @@ from app.extensions import db
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.models import User
-from app.models.user import spend_a_password_check
 from app.request_info import client_ip
-from app.services import notify
+from app.services import notify, passwords
 from app.web import public
 
 bp = Blueprint("auth", __name__)
@@ -66,8 +66,9 @@ def login():
                 "Retry-After": str(wait), "Cache-Control": "no-store"}
             return response
         if user is None or not user.password_hash:
-            spend_a_password_check(form.password.data)
+            passwords.spend_a_check(form.password.data)
         elif user.check_password(form.password.data) and user.is_active:
+            self_service.upgrade_password_hash(user, form.password.data)
             _sign_in(user)
             db.session.commit()
             return redirect(_safe_next(url_for("main.dashboard")))
@@ -125,8 +126,16 @@ def logout():
 
 @bp.get("/account")
 def account():
-    """The account page: the sessions this account has open, to end any of them."""
-    return render_template("auth/account.html", **_sessions_page())
+    """The account page: name and language, the emails received, links to change the
+    password and the address, and the sessions this account has open, to end any of them."""
+    return render_template("auth/account.html", **account_page())
+
+
+def account_page(**forms) -> dict:
+    """What the account page shows, each section's form given anew unless `forms` holds the
+    one just submitted with its errors."""
+
+    return {**_sessions_page(), **account_views.sections(**forms)}
 
 
 def _sessions_page() -> dict:
@@ -145,7 +154,7 @@ def revoke_session():
     form = RevokeSessionForm()
     if not form.validate_on_submit():
         flash(_("Choose a session from the list."), "error")
-        return render_template("auth/account.html", **_sessions_page()), 422
+        return render_template("auth/account.html", **account_page()), 422
     if not sessions.end_session(current_user, form.handle.data):
         flash(_("That session has already ended."), "info")
         return redirect(url_for("auth.account"))
@@ -160,7 +169,7 @@ def end_other_sessions():
     """"Sign out everywhere else": every other session of the account ends now."""
     form = EndOtherSessionsForm()
     if not form.validate_on_submit():
-        return render_template("auth/account.html", **_sessions_page()), 422
+        return render_template("auth/account.html", **account_page()), 422
     ended = sessions.end_other_sessions(current_user, keep=sessions.current_session())
     db.session.commit()
     flash(ngettext("Signed out everywhere else: %(num)d session ended.",
@@ -178,6 +187,7 @@ def join(token: str):
         return render_template("auth/join_invalid.html"), 404
     existing = db.session.scalar(select(User).where(User.email == invitation.email))
     form = JoinForm(name=invitation.name)
+    form.personal = (invitation.email,)
     if existing is not None:
         if not current_user.is_authenticated or current_user.id != existing.id:
             flash(_("You already have an account: sign in to join the case."), "info")
@@ -211,3 +221,6 @@ def _finish_join(token: str, user: User, new_user: User | None):
     db.session.commit()
     flash(_("You have joined case %(number)s.", number=case.number), "success")
     return redirect(url_for("cases.show", number=case.number))
+
+
+from app.auth import account_views  # noqa: E402  (its routes join this blueprint)

@@ -22,7 +22,10 @@ def test_every_route_requires_login_unless_marked_public(app):
     public = {"static", "main.index", "main.set_language", "main.choose_language",
               "main.healthz", "auth.login",
               "auth.register", "auth.join", "decisions.verify", "decisions.verify_form",
-              "rules.index", "rules.show", "calendar.feed"}
+              "rules.index", "rules.show", "calendar.feed",
+              # one-time links, opened from an email on any device, and asking for one
+              "auth.forgot_password", "auth.reset_password", "auth.verify_email",
+              "auth.confirm_email_change"}
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         is_public = getattr(view, "is_public", False) or rule.endpoint == "static"
@@ -99,7 +102,7 @@ def test_caucus_message_hidden_from_the_other_side_and_the_tribunal(app, people)
     assert "Private caucus" not in arbitrator_page
 
 
-@pytest.mark.parametrize("path", ["/login", "/register"])
+@pytest.mark.parametrize("path", ["/login", "/register", "/password/forgot"])
 def test_forms_refuse_a_post_without_csrf_token(app, path):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
