@@ -14,7 +14,7 @@ from app.cases.service import take_action
 from app.extensions import db
 from app.models import Case, User
 from tests.conftest import PASSWORD, login, outbox_to
-from tests.helpers import fill_complaint, file_complaint, last_link, served_case, switch
+from tests.helpers import file_complaint, fill_complaint, last_link, served_case, switch
 from workflows.engine import ActionRefused
 
 TYPED = "a long enough password"
