@@ -23,7 +23,7 @@ from app.links import external_url
 from app.models import AccountToken, User
 from app.models.account_token import EMAIL_CHANGE, EMAIL_VERIFICATION, PASSWORD_RESET
 from app.models.types import utcnow
-from app.services import notify
+from app.services import notify, passwords
 
 
 # --------------------------------------------------------------------------- the tokens
@@ -127,8 +127,6 @@ def change_password(user: User, password: str) -> int:
 def upgrade_password_hash(user: User, password: str) -> None:
     """After a password verified at sign-in: a hash of the old kind (scrypt) or with other
     parameters than the configured ones is replaced with a current argon2id hash."""
-    from app.services import passwords
-
     if passwords.needs_rehash(user.password_hash):
         user.set_password(password)
 

@@ -16,6 +16,23 @@ from app.services import notify, passwords
 from workflows.engine import Actor
 
 
+def password_refusal(user: User | None, password: str) -> str | None:
+    """Why `password` does not sign `user` in — "unknown" (no such account), "password",
+    "inactive" — or None when it does. Costs one password check whether or not the account
+    exists (a dummy hash for none), so that timing tells nothing (ASVS 6.3.8). When it signs
+    in, a hash of an older kind (scrypt) or with other parameters is replaced by a current
+    argon2id hash (app/services/passwords.py)."""
+    if user is None or not user.password_hash:
+        passwords.spend_a_check(password)
+        return "unknown" if user is None else "password"
+    if not user.check_password(password):
+        return "password"
+    if not user.is_active:
+        return "inactive"
+    self_service.upgrade_password_hash(user, password)
+    return None
+
+
 def register(email: str, name: str, locale: str, password: str) -> None:
     """Create an account — or, when the email has one already, email its owner instead.
     Returns nothing: the caller's answer must be the same either way (costing the same

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth import security_log, self_service, service, sessions, throttle
+from app.auth import security_log, service, sessions, throttle
 from app.auth.agents import browser_summary
 from app.auth.forms import (
     EndOtherSessionsForm,
@@ -23,7 +23,7 @@ from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.models import User
 from app.request_info import client_ip
-from app.services import notify, passwords
+from app.services import notify
 from app.web import public
 
 bp = Blueprint("auth", __name__)
@@ -53,30 +53,25 @@ def login():
         email = User.normalise_email(form.email.data)
         account, address = throttle.email_key(email), client_ip()
         user = db.session.scalar(select(User).where(User.email == email))
-        user_id = user.id if user is not None else None
         wait = max(throttle.SIGN_IN_PER_ACCOUNT.wait(account),
                    throttle.SIGN_IN_PER_ADDRESS.wait(address))
         if wait:
-            security_log.record("sign_in", "refused", user_id=user_id, reason="throttled")
+            security_log.record("sign_in", "refused", user_id=user and user.id,
+                                reason="throttled")
             db.session.commit()
             form.password.errors.append(" ".join((
                 _("Too many failed attempts to sign in to this account or from this network."),
                 throttle.wait_message(wait))))
-            response = render_template("auth/login.html", form=form), 429, {
+            return render_template("auth/login.html", form=form), 429, {
                 "Retry-After": str(wait), "Cache-Control": "no-store"}
-            return response
-        if user is None or not user.password_hash:
-            passwords.spend_a_check(form.password.data)
-        elif user.check_password(form.password.data) and user.is_active:
-            self_service.upgrade_password_hash(user, form.password.data)
+        refusal = service.password_refusal(user, form.password.data)
+        if user is not None and refusal is None:
             _sign_in(user)
             db.session.commit()
             return redirect(_safe_next(url_for("main.dashboard")))
         locked = throttle.SIGN_IN_PER_ACCOUNT.count(account)
         throttle.SIGN_IN_PER_ADDRESS.count(address)
-        security_log.record("sign_in", "failure", user_id=user_id,
-                            reason="unknown" if user is None else (
-                                "inactive" if not user.is_active else "password"))
+        security_log.record("sign_in", "failure", user_id=user and user.id, reason=refusal)
         if locked and user is not None:
             _tell_owner_of_lock(user)
         db.session.commit()
