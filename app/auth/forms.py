@@ -69,7 +69,8 @@ class NewPasswordMixin:
     def validate_password(self, field) -> None:
         found = passwords.problem(field.data or "", personal=self.password_personal())
         if found is not None:
-            raise ValidationError(password_message(found, len(field.data or "")))
+            # str: the error summary shows strings (a lazy string would read "check this part")
+            raise ValidationError(str(password_message(found, len(field.data or ""))))
 
 
 def password_message(problem: str, length: int) -> str:

@@ -47,7 +47,9 @@ def test_a_password_outside_12_to_128_characters_is_refused_next_to_the_field(
         app, client, password, problem):
     response = register(client, password)
     assert response.status_code == 422
-    assert field_error(response.get_data(as_text=True), "password") == problem
+    page = response.get_data(as_text=True)
+    assert field_error(page, "password") == problem
+    assert f'<a href="#password">Password: {problem}</a>' in page  # the summary says it too
     assert account() is None
 
 
