@@ -214,13 +214,12 @@ class RedisStore:
     return 0
     """
 
-    def __init__(self, url: str, prefix: str, idle: timedelta) -> None:
+    def __init__(self, url: str, prefix: str) -> None:
         from redis import Redis
 
         self.redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2,
                                     decode_responses=True)
         self.prefix = prefix
-        self.idle = idle
         self._touch = self.redis.register_script(self._TOUCH)
 
     def _key(self, session_id: str) -> str:
@@ -232,7 +231,7 @@ class RedisStore:
     def _ttl(self, record: SessionRecord, now: datetime) -> int:
         """Seconds until the record is of no use; relative, so the store's clock and ours
         need not agree."""
-        return max(1, int((record.ends_at(self.idle) - now).total_seconds()) + 1)
+        return max(1, int((record.ends_at(idle_timeout()) - now).total_seconds()) + 1)
 
     def add(self, record: SessionRecord) -> None:
         key, user_key = self._key(record.id), self._user_key(record.user_id)
@@ -335,12 +334,9 @@ def store() -> SessionStore:
         config = current_app.config
         if config["SESSION_STORE"] == "redis":
             found = RedisStore(config["SESSION_REDIS_URL"] or config["REDIS_URL"],
-                               config["SESSION_REDIS_PREFIX"], idle_timeout())
-        elif config["SESSION_STORE"] == "database":
-            found = DatabaseStore()
+                               config["SESSION_REDIS_PREFIX"])
         else:
-            raise RuntimeError(f"SESSION_STORE must be 'database' or 'redis', not "
-                               f"{config['SESSION_STORE']!r}")
+            found = DatabaseStore()
         current_app.extensions["sulh_session_store"] = found
     return found
 
@@ -521,7 +517,13 @@ def write_cookie(response: Response) -> Response:
     return response
 
 
+STORES = ("database", "redis")
+
+
 def init_app(app: Flask) -> None:
+    if app.config["SESSION_STORE"] not in STORES:  # refused at start, not at the first request
+        raise RuntimeError(f"SULH_SESSION_STORE must be one of {STORES}, not "
+                           f"{app.config['SESSION_STORE']!r}")
     login_manager.request_loader(load_user)
     # Flask-Login's "session protection" hashes address and browser into Flask's cookie on
     # every request; the server-side session makes it redundant.

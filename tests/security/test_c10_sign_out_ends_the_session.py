@@ -4,6 +4,10 @@ cookie alone proves nothing. Run with the database store and with the Redis stor
 
 from __future__ import annotations
 
+import pytest
+
+import config
+from app import create_app
 from app.extensions import db
 from app.models import SecurityEvent
 from tests.conftest import login
@@ -38,3 +42,10 @@ def test_signing_out_clears_the_cookie_and_is_logged(app, people, session_store)
         SecurityEvent.event == "sign_out")).one()
     assert (event.user_id, event.outcome, event.ip) == (user.id, "success", "192.0.2.44")
     assert event.request_id and event.session_ref
+
+
+def test_an_unknown_session_store_is_refused_at_start():
+    settings = config.TestConfig()
+    settings.SESSION_STORE = "cookie"
+    with pytest.raises(RuntimeError, match="SULH_SESSION_STORE"):
+        create_app(settings)
