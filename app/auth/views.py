@@ -129,7 +129,6 @@ def account():
 def account_page(**forms) -> dict:
     """What the account page shows, each section's form given anew unless `forms` holds the
     one just submitted with its errors."""
-
     return {**_sessions_page(), **account_views.sections(**forms)}
 
 
