@@ -186,6 +186,26 @@ class Config:
     # Codes emailed per account (each one is a message to its mailbox).
     THROTTLE_EMAIL_CODE_ACCOUNT = os.environ.get("SULH_THROTTLE_EMAIL_CODE_ACCOUNT",
                                                  "5 per 15 minutes")
+    # Resending the email-verification link, per account (each sends a message).
+    THROTTLE_VERIFY_EMAIL_ACCOUNT = os.environ.get("SULH_THROTTLE_VERIFY_EMAIL_ACCOUNT",
+                                                   "3 per hour")
+    # Email-change requests, per account (each sends the new address a message).
+    THROTTLE_EMAIL_CHANGE_ACCOUNT = os.environ.get("SULH_THROTTLE_EMAIL_CHANGE_ACCOUNT",
+                                                   "5 per hour")
+
+    # Password hashes (ASVS 11.4.2; app/services/passwords.py): argon2id with the first
+    # configuration of OWASP's Password Storage Cheat Sheet — 19 MiB, 2 passes, 1 lane — about
+    # 50 ms of one core per hash. Raising them is safe: hashes made with other parameters (and
+    # the scrypt hashes of before) still verify and are replaced at the next sign-in.
+    PASSWORD_ARGON2_MEMORY_KIB = int(os.environ.get("SULH_PASSWORD_ARGON2_MEMORY_KIB", "19456"))
+    PASSWORD_ARGON2_TIME_COST = int(os.environ.get("SULH_PASSWORD_ARGON2_TIME_COST", "2"))
+    PASSWORD_ARGON2_PARALLELISM = int(os.environ.get("SULH_PASSWORD_ARGON2_PARALLELISM", "1"))
+    # How long the links emailed to an account's owner work, once (ASVS 6.4.1: a reset link at
+    # most an hour).
+    PASSWORD_RESET_MINUTES = int(os.environ.get("SULH_PASSWORD_RESET_MINUTES", "60"))
+    EMAIL_CHANGE_HOURS = int(os.environ.get("SULH_EMAIL_CHANGE_HOURS", "24"))
+    EMAIL_VERIFICATION_HOURS = int(os.environ.get("SULH_EMAIL_VERIFICATION_HOURS", "168"))
+
     # One request may carry several files; each file and each case have their own limits.
     MAX_CONTENT_LENGTH = int(os.environ.get("SULH_MAX_UPLOAD_MB", "210")) * 1024 * 1024
     MAX_FILE_SIZE = int(os.environ.get("SULH_MAX_FILE_MB", "100")) * 1024 * 1024
@@ -319,6 +339,10 @@ class TestConfig(Config):
     JOBS_QUEUE = f"sulh-test-{os.getpid()}"  # test runs side by side never share a queue
     SWEEP_PROCESSES = 1  # tests that fork helpers ask for them
     RATELIMIT_STORAGE_URI = "memory://"  # a fresh count per test app
+    # Accounts made by tests hash cheaply (a test signs in several roles); the tests of the
+    # hashes themselves and of sign-in timing set the production parameters.
+    PASSWORD_ARGON2_MEMORY_KIB = 64
+    PASSWORD_ARGON2_TIME_COST = 1
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(

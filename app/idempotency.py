@@ -35,6 +35,11 @@ HEADER = "Idempotency-Key"
 WAIT_SECONDS = 10.0  # how long a duplicate waits for the first submission's answer
 POLL_SECONDS = 0.05
 _IGNORED_FIELDS = frozenset({FIELD, "csrf_token"})
+# Fields whose value is a password: only their names enter a fingerprint. A SHA-256 over a
+# password is a fast hash of it kept in the database, which argon2id exists to prevent
+# (ASVS 11.4.2); two submissions that differ only in a password are not told apart, which
+# costs nothing, since every page carries a key of its own.
+_SECRET_FIELDS = frozenset({"password", "current_password", "confirm"})
 
 
 @dataclass
@@ -95,7 +100,9 @@ def fingerprint() -> str:
         digest.update(request.get_data(cache=True))
     else:
         for name, value in sorted(request.form.items(multi=True)):
-            if name not in _IGNORED_FIELDS:
+            if name in _SECRET_FIELDS:
+                digest.update(json.dumps([name]).encode())
+            elif name not in _IGNORED_FIELDS:
                 digest.update(json.dumps([name, value]).encode())
         for name, file in sorted(request.files.items(multi=True), key=lambda item: item[0]):
             stream = file.stream

@@ -29,17 +29,23 @@ PASSWORD = "correct horse battery"
 # Test accounts' authenticator key: People.make enrols every account with it (a real second
 # factor, as in production); login() computes the current code from it with pyotp.
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-# Test accounts share one cheap hash: scrypt costs ~0.25 s per hash and per sign-in, which
-# dominated tests that sign in several roles. Accounts created through the app keep scrypt.
+# Test accounts share one hash, made with TestConfig's cheap argon2id parameters (so signing
+# in does not replace it): the production parameters cost ~50 ms per hash and per sign-in,
+# which would dominate tests that sign in several roles. Tests of the hashes themselves and
+# of sign-in timing set the production parameters (tests/helpers.py).
 _TEST_HASH = None
 
 
 def _test_password_hash() -> str:
     global _TEST_HASH
     if _TEST_HASH is None:
-        from werkzeug.security import generate_password_hash
+        from argon2 import PasswordHasher
 
-        _TEST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+        settings = config.TestConfig
+        _TEST_HASH = PasswordHasher(time_cost=settings.PASSWORD_ARGON2_TIME_COST,
+                                    memory_cost=settings.PASSWORD_ARGON2_MEMORY_KIB,
+                                    parallelism=settings.PASSWORD_ARGON2_PARALLELISM,
+                                    hash_len=32, salt_len=16).hash(PASSWORD)
     return _TEST_HASH
 _schema_ready = False
 
@@ -113,11 +119,17 @@ class People:
         self.clients: dict[str, FlaskClient] = {}
 
     def make(self, key: str, *, name: str | None = None, email: str | None = None,
-             locale: str = "en", country: str = "EG", totp: bool = True, **flags) -> User:
+             locale: str = "en", country: str = "EG", totp: bool = True,
+             verified: bool = True, **flags) -> User:
         """An account with the tests' password and, unless `totp=False` (a party that gets
-        codes by email, or someone who has still to set up an app), TOTP_SECRET."""
+        codes by email, or someone who has still to set up an app), TOTP_SECRET; its address
+        confirmed unless `verified` is False (a complaint is filed only from a confirmed
+        address)."""
+        from app.models.types import utcnow
+
         user = User(email=email or f"{key}@example.test", name=name or key.title(),
-                    locale=locale, country=country, **flags)
+                    locale=locale, country=country,
+                    email_verified_at=utcnow() if verified else None, **flags)
         user.password_hash = _test_password_hash()
         if totp:
             user.totp_secret, user.totp_enrolled_at = TOTP_SECRET, datetime.now(UTC)

@@ -8,6 +8,7 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -283,6 +284,54 @@ def switch(client, lang: str, next_path: str = "/"):
 # A complaint asking only for the transfer of a domain name (the expedited procedure's remedy).
 DOMAIN_ONLY = {"cease_use": "", "damages": "", "domain_transfer": "y",
                "domain_transfer_details": "nile-cotton-outlet.example"}
+
+
+# ------------------------------------------------------------------------------ passwords
+def production_password_hashing(app) -> None:
+    """Hash and check passwords with the production parameters (config.Config), not
+    TestConfig's cheap ones: for the tests of the hashes and of what sign-in costs."""
+    app.config.update({name: getattr(config.Config, name) for name in (
+        "PASSWORD_ARGON2_MEMORY_KIB", "PASSWORD_ARGON2_TIME_COST",
+        "PASSWORD_ARGON2_PARALLELISM")})
+
+
+def median_gap(app, first: Callable[[], object], second: Callable[[], object],
+               tries: int = 50) -> tuple[float, float]:
+    """The median time of `first` and of `second` over `tries` alternate runs (seconds)."""
+    import statistics
+    import time
+
+    timings: tuple[list[float], list[float]] = ([], [])
+    for _ in range(tries):
+        for found, run in zip(timings, (first, second), strict=True):
+            started = time.perf_counter()
+            run()
+            found.append(time.perf_counter() - started)
+    return statistics.median(timings[0]), statistics.median(timings[1])
+
+
+def new_password_link(client: FlaskClient, email: str) -> str:
+    """Ask for a password-reset link for `email`, as the "Forgot your password?" page does;
+    the path of the link the message carries."""
+    response = client.post("/password/forgot", data={"email": email})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return link_in(outbox_to(email)[-1].body, "/password/reset/")
+
+
+def last_link(email: str, path_prefix: str) -> str:
+    """The path of the link of this kind in the last message to `email` that has one (a
+    sign-in code may have been emailed since)."""
+    bodies = [m.body for m in outbox_to(email) if path_prefix in m.body]
+    assert bodies, f"no message to {email} with a {path_prefix} link"
+    return link_in(bodies[-1], path_prefix)
+
+
+def field_error(page: str, field_id: str) -> str:
+    """The error shown next to a field (the `field` macro's `<p class="error" id=…-error>`),
+    or "" when there is none."""
+    match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', page,
+                      re.S)
+    return match.group(1).strip() if match else ""
 
 
 # ---------------------------------------------------------------------- sessions and time

@@ -767,6 +767,40 @@ def an_app_recovery_codes_and_a_step_in_progress(conn: Connection) -> None:
         created_at=at(30, 15), expires_at=at(30, 15, 15), email_code_hash=digest("code"),
         email_code_expires_at=at(30, 15, 10), email_proven=False, totp_secret=None,
         next_url="/dashboard")
+# ------------------------------------------ adf28775cc76: account links, confirmed addresses
+def accounts_confirmed_with_every_email(conn: Connection, before: Snapshot) -> None:
+    """Every account there before counts as confirmed since it was created, and keeps getting
+    every email it got before."""
+    rows = conn.execute(text(
+        "SELECT id, created_at, email_verified_at, notify_case_updates, "
+        "notify_deadline_reminders, notify_messages FROM users ORDER BY id")).all()
+    assert [r.id for r in rows] == [u["id"] for u in before["users"]]
+    for r in rows:
+        assert r.email_verified_at == r.created_at, r
+        assert (bool(r.notify_case_updates), bool(r.notify_deadline_reminders),
+                bool(r.notify_messages)) == (True, True, True), r
+
+
+def account_links(conn: Connection) -> None:
+    """A reset link used, an email change waiting for its confirmation, and a newly
+    registered account whose address is not confirmed yet (its link expired), with the case
+    updates switched off."""
+    claimant, manager = user_id(conn, CLAIMANT), user_id(conn, PEOPLE["manager"][0])
+    put(conn, "account_tokens", user_id=claimant, purpose="password_reset",
+        token_hash=digest("reset"), email=CLAIMANT, created_at=at(30, 9),
+        expires_at=at(30, 10), used_at=at(30, 9, 5))
+    put(conn, "account_tokens", user_id=manager, purpose="email_change",
+        token_hash=digest("change"), email="samira.benali@sulh.example",
+        created_at=at(30, 11), expires_at=at(31, 11), used_at=None)
+    newcomer = put(conn, "users", email="new@atlas-ceramique.example", name="Nadia Alaoui",
+                   password_hash="$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
+                   locale="fr", country="MA", is_case_manager=False, is_neutral=False,
+                   active=True, created_at=at(30, 12), email_verified_at=None,
+                   notify_case_updates=False, notify_deadline_reminders=True,
+                   notify_messages=True)
+    put(conn, "account_tokens", user_id=newcomer, purpose="email_verification",
+        token_hash=digest("verify"), email="new@atlas-ceramique.example",
+        created_at=at(30, 12), expires_at=at(30, 12) + timedelta(days=7), used_at=None)
 
 
 # ------------------------------------------------------------------------------- at head
@@ -845,4 +879,6 @@ STEPS: dict[str, Step] = {
     # the second factor: three columns on users, recovery_codes and second_steps
     "0385852e8022": Step(promises=nobody_has_a_second_factor_yet,
                          then_insert=an_app_recovery_codes_and_a_step_in_progress),
+    # account_tokens; users.email_verified_at (backfilled) and the optional emails' switches
+    "adf28775cc76": Step(promises=accounts_confirmed_with_every_email, then_insert=account_links),
 }

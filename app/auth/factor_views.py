@@ -329,10 +329,10 @@ def account_section(user: User, form: ChangeFactorForm | None = None) -> dict[st
 
 
 def _account_page(form: ChangeFactorForm, status: int, wait: int = 0) -> ResponseReturnValue:
-    from app.auth.views import account_context  # the page is the account page's
+    from app.auth.views import account_page  # the page is the account page's
 
     return render_template("auth/account.html",
-                           **account_context(factor_form=form)), status, _headers(wait)
+                           **account_page(factor_form=form)), status, _headers(wait)
 
 
 @bp.post("/account/second-factor")

@@ -100,9 +100,12 @@ API_TOKEN_PER_ADDRESS = Throttle("api-token/address", "THROTTLE_API_TOKEN_IP")
 # account (each one is a message to the owner's mailbox).
 SECOND_FACTOR_PER_ACCOUNT = Throttle("second-factor/account", "THROTTLE_SECOND_FACTOR_ACCOUNT")
 EMAIL_CODE_PER_ACCOUNT = Throttle("email-code/account", "THROTTLE_EMAIL_CODE_ACCOUNT")
-# Ready for what comes next: password-reset requests.
+# Password-reset requests sent (each emails the address given), per address and per email.
 PASSWORD_RESET_PER_ADDRESS = Throttle("password-reset/address", "THROTTLE_PASSWORD_RESET_IP")
 PASSWORD_RESET_PER_EMAIL = Throttle("password-reset/email", "THROTTLE_PASSWORD_RESET_EMAIL")
+# Links a signed-in account asks to be emailed: the verification link again, a new address.
+VERIFY_EMAIL_PER_ACCOUNT = Throttle("verify-email/account", "THROTTLE_VERIFY_EMAIL_ACCOUNT")
+EMAIL_CHANGE_PER_ACCOUNT = Throttle("email-change/account", "THROTTLE_EMAIL_CHANGE_ACCOUNT")
 
 
 def email_key(email: str) -> str:

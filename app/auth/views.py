@@ -1,5 +1,6 @@
 """Sign-up, sign-in, sign-out, the account page (its sessions), and joining a case from a
-service link."""
+service link. The account's self-service pages (password, email, profile, notifications) are
+in app/auth/account_views.py, on the same blueprint."""
 
 from __future__ import annotations
 
@@ -111,16 +112,19 @@ def logout():
 
 @bp.get("/account")
 def account():
-    """The account page: the second factor, and the sessions this account has open, to end
-    any of them."""
-    return render_template("auth/account.html", **account_context())
+    """The account page: name and language, the emails received, links to change the
+    password and the address, the second factor, and the sessions this account has open, to
+    end any of them."""
+    return render_template("auth/account.html", **account_page())
 
 
-def account_context(**forms) -> dict:
-    """Everything the account page shows; `forms` replaces a section's form by one with
-    errors to show."""
+def account_page(**forms) -> dict:
+    """What the account page shows, each section's form given anew unless `forms` holds the
+    one just submitted with its errors (`factor_form`: the second factor's)."""
+    factor_form = forms.pop("factor_form", None)
     return {**_sessions_page(),
-            **factor_views.account_section(current_user, forms.get("factor_form"))}
+            **factor_views.account_section(current_user, factor_form),
+            **account_views.sections(**forms)}
 
 
 def _sessions_page() -> dict:
@@ -139,7 +143,7 @@ def revoke_session():
     form = RevokeSessionForm()
     if not form.validate_on_submit():
         flash(_("Choose a session from the list."), "error")
-        return render_template("auth/account.html", **account_context()), 422
+        return render_template("auth/account.html", **account_page()), 422
     if not sessions.end_session(current_user, form.handle.data):
         flash(_("That session has already ended."), "info")
         return redirect(url_for("auth.account"))
@@ -154,7 +158,7 @@ def end_other_sessions():
     """"Sign out everywhere else": every other session of the account ends now."""
     form = EndOtherSessionsForm()
     if not form.validate_on_submit():
-        return render_template("auth/account.html", **account_context()), 422
+        return render_template("auth/account.html", **account_page()), 422
     ended = sessions.end_other_sessions(current_user, keep=sessions.current_session())
     db.session.commit()
     flash(ngettext("Signed out everywhere else: %(num)d session ended.",
@@ -172,6 +176,7 @@ def join(token: str):
         return render_template("auth/join_invalid.html"), 404
     existing = db.session.scalar(select(User).where(User.email == invitation.email))
     form = JoinForm(name=invitation.name)
+    form.personal = (invitation.email,)
     if existing is not None:
         if not current_user.is_authenticated or current_user.id != existing.id:
             flash(_("You already have an account: sign in to join the case."), "info")
@@ -210,3 +215,6 @@ def _finish_join(token: str, user: User, new_user: User | None):
     db.session.commit()
     flash(_("You have joined case %(number)s.", number=case.number), "success")
     return redirect(url_for("cases.show", number=case.number))
+
+
+from app.auth import account_views  # noqa: E402  (its routes join this blueprint)

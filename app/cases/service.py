@@ -34,7 +34,7 @@ from app.models.types import utcnow
 from app.services import notify
 from app.services.access import actor_for, message_visibility
 from app.services.numbering import next_case_number
-from workflows.engine import ActionRefused, Actor, Transition, perform
+from workflows.engine import N_, ActionRefused, Actor, Transition, perform
 from workflows.procedures.roles import ARBITRATOR, MEDIATOR, RESPONDENT, side_of
 
 Handler = Callable[[Case, Actor, Mapping[str, Any], User | None], Transition]
@@ -61,6 +61,10 @@ def take_action(case: Case, name: str, user: User | None, data: Mapping[str, Any
 
 # ---------------------------------------------------------------------------------- filing
 def submit(case: Case, actor: Actor, data: Mapping[str, Any], user: User | None) -> Transition:
+    if user is not None and not user.email_verified:
+        # The filing wizard says so first (app/filing/views.py); this holds for every door.
+        raise ActionRefused(N_("Confirm your email address before filing a complaint: open "
+                               "the link we emailed you, or ask for a new one."))
     now = utcnow()
     if case.number is None:
         case.number = next_case_number(now)

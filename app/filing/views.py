@@ -28,6 +28,19 @@ STEPS = (
 STEP_KEYS = [key for key, _label in STEPS]
 
 
+@bp.before_request
+def require_verified_email():
+    """A complaint is filed only from a confirmed address: the Centre sends every notice of
+    the case to it, and the respondent learns it as the claimant's. Until then every page of
+    the wizard says so, with a button that sends the link again (drafts wait untouched)."""
+    if current_user.is_authenticated and not current_user.email_verified:
+        from app.auth.forms import ResendVerificationForm
+
+        return render_template("filing/verify_email_first.html",
+                               form=ResendVerificationForm(formdata=None)), 403
+    return None
+
+
 def _next_step(step: str) -> str:
     index = STEP_KEYS.index(step)
     return STEP_KEYS[min(index + 1, len(STEP_KEYS) - 1)]

@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see every table."""
 
+from app.models.account_token import AccountToken
 from app.models.api_token import ApiToken
 from app.models.audit import AuditEvent, AuditTrailViolation
 from app.models.case import Case, CaseNumberCounter, IPRight, Participant, Party, Remedy
@@ -19,6 +20,7 @@ from app.models.user import User
 from app.models.user_session import UserSession
 
 __all__ = [
+    "AccountToken",
     "ApiToken",
     "AuditEvent",
     "AuditTrailViolation",

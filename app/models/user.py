@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
-
-# How passwords are hashed (werkzeug: scrypt, n=2**15, r=8, p=1); the dummy hash matches it.
-HASH_METHOD = "scrypt"
+from app.services import passwords
 
 
 class User(UserMixin, db.Model):
@@ -23,6 +19,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # argon2id (app/services/passwords.py); a werkzeug hash from before until the next sign-in
     password_hash: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="en")
     country: Mapped[str | None] = mapped_column(String(2))
@@ -43,37 +40,31 @@ class User(UserMixin, db.Model):
     @property
     def has_totp(self) -> bool:
         return self.totp_secret is not None and self.totp_enrolled_at is not None
+    # When the owner of `email` followed a link sent to it (None: not yet). A complaint can be
+    # filed only from a verified address: the Centre serves and writes to it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which optional emails the user receives (app/services/notify.py `OPTIONAL`); the notices
+    # the rules require (service, deficiency, appointment, decisions) are always sent.
+    notify_case_updates: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                      server_default=true())
+    notify_deadline_reminders: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                            server_default=true())
+    notify_messages: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=HASH_METHOD)
+        self.password_hash = passwords.hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return passwords.verify(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sign-in for deactivated accounts
         return self.active
 
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
     @staticmethod
     def normalise_email(email: str) -> str:
         return email.strip().lower()
-
-
-def spend_a_password_check(password: str) -> None:
-    """What checking a password costs, for an email with no account (or no password): a
-    dummy hash of the same kind, checked and thrown away, so that the answer's timing does
-    not tell which emails have accounts (ASVS 6.3.8). The dummy is made once per app, with
-    the function that hashes real passwords."""
-    from flask import current_app
-
-    dummy = current_app.extensions.get("sulh_dummy_password_hash")
-    if dummy is None:
-        dummy = generate_password_hash(secrets.token_urlsafe(16), method=HASH_METHOD)
-        current_app.extensions["sulh_dummy_password_hash"] = dummy
-    check_password_hash(dummy, password)
-
-
-def spend_a_password_hash(password: str) -> None:
-    """What hashing a new password costs, thrown away (a registration for an email that has
-    an account costs what one that creates the account does)."""
-    generate_password_hash(password, method=HASH_METHOD)

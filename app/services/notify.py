@@ -44,11 +44,30 @@ def email(to: str, template: str, *, locale: str = "en", case: Case | None = Non
     return message
 
 
+# The messages a user may choose not to receive (the account page's notification
+# preferences), and the User column that records the choice. Every other message is always
+# sent: what the rules require a party or neutral to be told (service, a deficiency, an
+# appointment, a decision, the filing receipt) and what concerns the account's security.
+OPTIONAL: dict[str, str] = {
+    "case_update": "notify_case_updates",
+    "deadline_reminder": "notify_deadline_reminders",
+    "message": "notify_messages",
+}
+
+
+def wants(user: User, template: str) -> bool:
+    """Whether `user` receives messages of this template (False only for an optional one
+    they switched off)."""
+    column = OPTIONAL.get(template)
+    return column is None or bool(getattr(user, column))
+
+
 def email_users(users: Iterable[User], template: str, *, case: Case | None = None,
                 **context: object) -> None:
+    """One message to each user (once each), but to none who switched this kind off."""
     seen: set[int] = set()
     for user in users:
-        if user.id in seen:
+        if user.id in seen or not wants(user, template):
             continue
         seen.add(user.id)
         email(user.email, template, locale=user.locale, case=case, user=user, **context)

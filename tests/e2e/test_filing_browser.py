@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Case
-from tests.conftest import emailed_code
+from tests.conftest import emailed_code, link_in, outbox_to
 
 pytestmark = pytest.mark.e2e
 
@@ -18,8 +18,15 @@ def register(page, base: str, name: str, email: str) -> None:
     page.goto(f"{base}/register")
     page.get_by_label(re.compile("Full name|الاسم الكامل|Nom complet")).fill(name)
     page.locator("#email").fill(email)
+    # While typing, app/static/js/password.js counts characters as the server does (an emoji
+    # is one) and says whether the two passwords match.
+    page.locator("#password").fill("short 🌉")
+    assert re.match(r"^7\D", page.locator("#password-live").inner_text())
     page.locator("#password").fill("correct horse battery")
+    page.locator("#confirm").fill("correct horse batter")
+    assert page.locator("#confirm-live").inner_text() != ""
     page.locator("#confirm").fill("correct horse battery")
+    assert page.locator("#confirm-live").inner_text() == ""
     page.locator("form:not(.lang-switch) button[type=submit]").last.click()
     # Registering answers the same whether or not the email has an account: the new account
     # then signs in, with the code emailed to it (a party without an authenticator app).
@@ -31,6 +38,11 @@ def register(page, base: str, name: str, email: str) -> None:
     page.locator("#code").fill(emailed_code(email))
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(re.compile(r"/dashboard$"))
+    # A complaint is filed from a confirmed address: the link of the registration message.
+    page.goto(base + link_in(outbox_to(email)[-1].body, "/account/verify/"))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/file/new$"))
+    page.goto(f"{base}/dashboard")
 
 
 def fill_complaint(page) -> None:

@@ -4,8 +4,9 @@ whole fuzz package, a fresh signed-in client per request, and the Hypothesis set
 Seeding takes seconds, so it happens once and the fuzzing runs against what it made (and what the
 fuzzing itself changes: an action that happens to be valid is taken — that is how the suite gets
 past validation into the services). PDF rendering is replaced by a stub (a render costs seconds;
-tests/test_pdf_render.py covers it) and the demo accounts get a cheap password hash. The database
-is the one the other tests use (SQLite in memory, or TEST_DATABASE_URL): it is emptied afterwards.
+tests/test_pdf_render.py covers it); the demo accounts' hashes are TestConfig's cheap ones.
+The database is the one the other tests use (SQLite in memory, or TEST_DATABASE_URL): it is
+emptied afterwards.
 
 Deterministic by default (a fixed seed per target, no example database). To search longer and
 with fresh inputs, locally:
@@ -27,7 +28,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, seed, settings
 from sqlalchemy import select, text
-from werkzeug.security import generate_password_hash
 
 import config
 from app import create_app
@@ -140,11 +140,8 @@ def seeded(tmp_path_factory) -> Iterator[Seeded]:
     settings_.STORAGE_URL = f"file://{tmp_path_factory.mktemp('fuzz-storage')}"
     app = create_app(settings_)
     app.test_client_class = root.IsolatedClient
-    cheap: Callable[..., str] = lambda password, method=None: generate_password_hash(  # noqa: E731
-        password, method="pbkdf2:sha256:1000")
     with pytest.MonkeyPatch.context() as patch, app.app_context():
         patch.setattr(pdf, "render_pdf", lambda html, **kwargs: STUB_PDF)
-        patch.setattr("app.models.user.generate_password_hash", cheap)
         _fresh_schema()
         demo.seed()
         contextvars.Context().run(root.run_jobs, app)  # the emails and decisions it asked for

@@ -27,9 +27,13 @@ def test_demo_seed_creates_the_documented_accounts_and_cases(app, runner):
     assert awarded.filer_id == claimant.id
     award = db.session.scalar(db.select(Decision).where(Decision.case_id == awarded.id))
     assert award.status == "issued"
+    # every demo account's address counts as confirmed: the demo claimant can file
+    demo_users = db.session.scalars(db.select(User).where(User.email.like("%@demo.sulh.test")))
+    assert all(u.email_verified for u in demo_users)
     # the demo claimant signs in with the README's password and downloads the award
     client = app.test_client()
     login(client, "claimant@demo.sulh.test", PASSWORD)
+    assert client.get("/file/new").status_code == 200
     response = client.get(f"/cases/{awarded.number}/decisions/{award.id}.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     # the case manager sees a job that gave up (a bounced notice), and retries it

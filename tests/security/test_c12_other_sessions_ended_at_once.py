@@ -1,8 +1,8 @@
 """C12 (ASVS 7.4.2, 7.4.3, 7.4.5): "sign out everywhere", a session revoked from the account
 page and a deactivation end the user's other sessions within the one request: the other
 browser's next request gets the sign-in page. Password change and reset and second-factor
-reset (to come) call the same `end_other_sessions(user, keep=...)`, tested here directly. Run
-with the database store and with the Redis store."""
+reset (to come) call the same `end_other_sessions(user, keep=...)`; the password's are tested
+through their pages. Run with the database store and with the Redis store."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import re
 from app.auth import service, sessions
 from app.extensions import db
 from app.models import SecurityEvent, User
-from tests.conftest import login
-from tests.helpers import sign_in_cookie
+from tests.conftest import PASSWORD, login
+from tests.helpers import new_password_link, sign_in_cookie
 
 
 def two_browsers(app, user):
@@ -90,6 +90,32 @@ def test_end_other_sessions_keeps_only_the_one_named(app, people, session_store)
         db.session.commit()
     assert first.get("/dashboard").status_code == 200
     assert signed_out(second)
+
+
+def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(app, people,
+                                                                     session_store):
+    """The account page's password change: the browser that changed it goes on (with a new
+    token), every other one gets the sign-in page at its next request."""
+    user = people.make("claimant")
+    first, second = two_browsers(app, user)
+    response = first.post("/account/password", data={
+        "current_password": PASSWORD, "password": "a fine new passphrase",
+        "confirm": "a fine new passphrase"})
+    assert response.status_code == 302
+    assert first.get("/dashboard").status_code == 200
+    assert signed_out(second)
+    event = db.session.scalars(db.select(SecurityEvent).where(
+        SecurityEvent.event == "sessions_ended")).one()
+    assert event.detail == {"count": 1, "reason": "password_changed"}
+
+
+def test_a_password_reset_ends_every_session(app, people, session_store):
+    user = people.make("claimant")
+    first, second = two_browsers(app, user)
+    link = new_password_link(first, user.email)
+    assert first.post(link, data={"password": "a fine new passphrase",
+                                  "confirm": "a fine new passphrase"}).status_code == 302
+    assert signed_out(first) and signed_out(second)
 
 
 def test_another_users_sessions_are_untouched(app, people, session_store):

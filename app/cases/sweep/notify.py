@@ -35,6 +35,8 @@ def send_notices(events: list[list[int]]) -> None:
         if update is None:
             continue
         for user in notify.case_audience(case):
+            if not notify.wants(user, notices.TEMPLATE):
+                continue
             planned.append((f"event:{event.case_id}:{event.seq}:{user.id}",
                             partial(notices.message, user, case, update)))
     _write_and_send(planned)
@@ -52,6 +54,8 @@ def send_reminders(deadline_ids: list[int]) -> None:
         case = cases[deadline.case_id]
         users = list({u.id: u for u in addressees(case, deadline.addressee, managers)}.values())
         for user in users:
+            if not notify.wants(user, "deadline_reminder"):
+                continue
             planned.append((f"reminder:{deadline.id}:{user.id}",
                             partial(notify.render, user.email, "deadline_reminder",
                                     locale=user.locale, case=case, deadline=deadline,
