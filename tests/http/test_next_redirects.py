@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from app.links import local_target
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_step
 
 LEAVING = ["//evil.test", "/\\evil.test", "\\\\evil.test", "/\t/evil.test", "/%09/evil.test",
            "/%2F/evil.test", "%2F%2Fevil.test", "/%5Cevil.test", "/%252F/evil.test",
@@ -42,16 +42,19 @@ def test_choosing_a_language_never_leaves_the_site(client, target):
                                     "%2F%2Fx", "/%2F/evil.test"])
 def test_signing_in_never_leaves_the_site(app, people, target):
     people.make("claimant")
-    response = app.test_client().post("/login", query_string={"next": target},
-                                      data={"email": "claimant@example.test",
-                                            "password": PASSWORD})
+    client = app.test_client()
+    response = pass_second_step(client, "claimant@example.test", client.post(
+        "/login", query_string={"next": target},
+        data={"email": "claimant@example.test", "password": PASSWORD}))
     assert response.status_code == 302 and response.location == "/dashboard"
 
 
 def test_signing_in_returns_to_the_page_asked_for(app, people):
     people.make("claimant")
-    response = app.test_client().post("/login?next=/calendar/", data={
-        "email": "claimant@example.test", "password": PASSWORD})
+    client = app.test_client()
+    response = pass_second_step(client, "claimant@example.test", client.post(
+        "/login?next=/calendar/", data={"email": "claimant@example.test",
+                                         "password": PASSWORD}))
     assert response.location == "/calendar/"
 
 
